@@ -1,0 +1,70 @@
+import { type Context, Hono } from "hono";
+import { log } from "../lib/log";
+import { ulid } from "../lib/ulid";
+import { bearerAuth, rateLimit } from "./auth";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+import { routes } from "./routes";
+
+function pathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/:[a-z_]+/g, "[^/]+")}/?$`);
+}
+const patterns = routes.map((r) => ({ method: r.method, re: pathPattern(r.path) }));
+
+function errorResponse(c: Context<AppEnv>, e: ApiError) {
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  return c.json(e.toBody(), e.status);
+}
+
+/** The crondo HTTP API. Tests build it with the same factory the Worker uses. */
+export function newApp() {
+  const app = new Hono<AppEnv>({ strict: false });
+
+  app.use("*", async (c, next) => {
+    const request_id = `req_${ulid()}`;
+    c.set("request_id", request_id);
+    const started = Date.now();
+    await next();
+    c.res.headers.set("X-Request-Id", request_id);
+    log("http.request", {
+      request_id,
+      tenant_id: c.var.tenant_id ?? null,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+    });
+  });
+
+  app.use("/v1/cron/*", bearerAuth, rateLimit);
+
+  for (const r of routes) app.on(r.method, r.path, r.handler);
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
+    if (allowed.length > 0) {
+      const message = `${c.req.method} is not allowed here; use ${allowed.join(", ")}`;
+      return errorResponse(
+        c,
+        new ApiError("METHOD_NOT_ALLOWED", message, [], { Allow: allowed.join(", ") }),
+      );
+    }
+    return errorResponse(
+      c,
+      new ApiError("NOT_FOUND", `no route for ${c.req.method} ${path.slice(0, 200)}`),
+    );
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    // Never leak internals: the log has the detail, the client gets the request id.
+    log("http.error", { request_id: c.var.request_id, error: String(err), stack: err.stack });
+    return errorResponse(
+      c,
+      new ApiError("INTERNAL", "internal error; quote the X-Request-Id header when reporting it"),
+    );
+  });
+
+  return app;
+}

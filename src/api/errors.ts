@@ -1,0 +1,75 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The closed set of error codes of SPEC §2, each with its HTTP status. */
+export const ERROR_STATUS = {
+  INVALID_JSON: 400,
+  VALIDATION_ERROR: 400,
+  INVALID_CRON: 400,
+  INVALID_TIMEZONE: 400,
+  INVALID_URL: 400,
+  UNAUTHORIZED: 401,
+  QUOTA_EXCEEDED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** The one error type of the HTTP edge; `onError` turns it into the envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody() {
+    return {
+      ok: false as const,
+      error: { code: this.code, message: this.message, details: this.details },
+    };
+  }
+}
+
+export const notFound = (what = "cron job") => new ApiError("NOT_FOUND", `${what} not found`);
+
+/** A failure carried across the Durable Object RPC boundary (class identity is lost there). */
+export interface Failure {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetail[];
+}
+export type Outcome<T> = { ok: true; value: T } | Failure;
+
+export const fail = (code: ErrorCode, message: string, details?: ErrorDetail[]): Failure => ({
+  ok: false,
+  code,
+  message,
+  details,
+});
+
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw new ApiError(outcome.code, outcome.message, outcome.details ?? []);
+}

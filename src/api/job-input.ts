@@ -1,0 +1,218 @@
+// Turns validated request bodies into a JobConfig (create) or a patch (update):
+// folds the seed's alias spellings, checks cron, zone, URLs and run_at.
+
+import { checkTargetUrl } from "../delivery/url-guard";
+import type { ConfigPatch } from "../job/core";
+import type { JobConfig, Json } from "../job/types";
+import { compileSchedule, ScheduleError } from "../schedule";
+import { ApiError } from "./errors";
+import type { CreateJobInput, UpdateJobInput } from "./schemas";
+
+const ALIASES = {
+  schedule: ["schedule", "cron_expr"],
+  url: ["url", "task", "task_url"],
+  retries: ["retries", "retry"],
+} as const;
+
+function folded<K extends keyof typeof ALIASES>(input: Record<string, unknown>, field: K): unknown {
+  const present = ALIASES[field].filter((name) => input[name] !== undefined);
+  const values = present.map((name) => input[name]);
+  if (values.some((v) => v !== values[0])) {
+    throw new ApiError(
+      "VALIDATION_ERROR",
+      `${present.join(" and ")} are the same field and were given different values`,
+      present.map((name) => ({
+        path: name,
+        message: `conflicts with ${present.filter((p) => p !== name).join(", ")}`,
+      })),
+    );
+  }
+  return values[0];
+}
+
+const ISO_INSTANT =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+export function parseInstant(value: string, path: string): number {
+  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new ApiError(
+      "VALIDATION_ERROR",
+      `${path} must be an ISO-8601 instant with an offset or Z`,
+      [{ path, message: "expected e.g. 2026-12-01T09:00:00Z" }],
+    );
+  }
+  return ms;
+}
+
+function checkUrl(value: string, path: string, allowPrivate: boolean): string {
+  const res = checkTargetUrl(value, { allowPrivate });
+  if (!res.ok)
+    throw new ApiError("INVALID_URL", `${path}: ${res.reason}`, [{ path, message: res.reason }]);
+  return res.url.href;
+}
+
+/** Compiles to check; returns the zone in effect (a CRON_TZ= prefix wins). */
+export function checkSchedule(
+  expr: string,
+  timezone: string | undefined,
+  path = "schedule",
+): string {
+  try {
+    return compileSchedule(expr, timezone ?? "UTC").timezone;
+  } catch (e) {
+    if (e instanceof ScheduleError) {
+      const where = e.code === "INVALID_TIMEZONE" && !/CRON_TZ|TZ=/.test(expr) ? "timezone" : path;
+      throw new ApiError(e.code, e.message, [{ path: where, message: e.message }]);
+    }
+    throw e;
+  }
+}
+
+function defaultName(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname === "/" ? "" : u.pathname}`.slice(0, 200);
+}
+
+export interface NormalizeOptions {
+  allowPrivate: boolean;
+  now: number;
+}
+
+export function normalizeCreate(
+  input: CreateJobInput,
+  opts: NormalizeOptions,
+): JobConfig & { enabled: boolean } {
+  const raw = input as Record<string, unknown>;
+  const schedule = folded(raw, "schedule") as string | undefined;
+  const urlIn = folded(raw, "url") as string | undefined;
+  const retries = folded(raw, "retries") as number | undefined;
+  const missing: { path: string; message: string }[] = [];
+  if (schedule === undefined && input.run_at === undefined) {
+    missing.push({
+      path: "schedule",
+      message: "one of schedule (cron_expr) or run_at is required",
+    });
+  }
+  if (schedule !== undefined && input.run_at !== undefined) {
+    missing.push({
+      path: "run_at",
+      message: "give either schedule (cron_expr) or run_at, not both",
+    });
+  }
+  if (urlIn === undefined)
+    missing.push({ path: "url", message: "url (task, task_url) is required" });
+  if (missing.length) {
+    throw new ApiError(
+      "VALIDATION_ERROR",
+      `invalid request: ${missing.map((m) => m.message).join("; ")}`,
+      missing,
+    );
+  }
+  let timezone = input.timezone ?? "UTC";
+  let run_at: number | null = null;
+  if (schedule !== undefined) timezone = checkSchedule(schedule, input.timezone);
+  else {
+    timezone = checkSchedule("0 0 * * *", timezone, "timezone");
+    run_at = parseInstant(input.run_at!, "run_at");
+    if (run_at <= opts.now) {
+      throw new ApiError("VALIDATION_ERROR", "run_at must be in the future", [
+        { path: "run_at", message: "must be in the future" },
+      ]);
+    }
+  }
+  const url = checkUrl(
+    urlIn!,
+    raw.url !== undefined ? "url" : raw.task !== undefined ? "task" : "task_url",
+    opts.allowPrivate,
+  );
+  return {
+    name: input.name ?? defaultName(url),
+    schedule: schedule ?? null,
+    run_at,
+    url,
+    method: input.method ?? "POST",
+    payload: (input.payload ?? null) as Json | null,
+    headers: input.headers ?? {},
+    timezone,
+    retries: retries ?? 3,
+    retry_backoff_seconds: input.retry_backoff_seconds ?? 10,
+    timeout_seconds: input.timeout_seconds ?? 30,
+    overlap_policy: input.overlap_policy ?? "allow",
+    max_runs: input.max_runs ?? null,
+    on_failure_webhook:
+      input.on_failure_webhook == null
+        ? null
+        : checkUrl(input.on_failure_webhook, "on_failure_webhook", opts.allowPrivate),
+    retention_days: input.retention_days ?? 30,
+    enabled: input.enabled ?? true,
+  };
+}
+
+export function normalizeUpdate(
+  input: UpdateJobInput,
+  cronId: string,
+  opts: NormalizeOptions,
+): ConfigPatch {
+  const raw = input as Record<string, unknown>;
+  for (const idField of ["cron_id", "job_id"] as const) {
+    if (input[idField] !== undefined && input[idField] !== cronId) {
+      throw new ApiError(
+        "VALIDATION_ERROR",
+        `${idField} in the body does not match the job in the path`,
+        [{ path: idField, message: "must equal the id in the path" }],
+      );
+    }
+  }
+  const schedule = folded(raw, "schedule") as string | undefined;
+  const urlIn = folded(raw, "url") as string | undefined;
+  const retries = folded(raw, "retries") as number | undefined;
+  if (schedule !== undefined && input.run_at !== undefined) {
+    throw new ApiError("VALIDATION_ERROR", "give either schedule (cron_expr) or run_at, not both", [
+      { path: "run_at", message: "conflicts with schedule" },
+    ]);
+  }
+  const patch: ConfigPatch = {};
+  if (input.name !== undefined) patch.name = input.name;
+  if (input.timezone !== undefined)
+    patch.timezone = checkSchedule("0 0 * * *", input.timezone, "timezone");
+  if (schedule !== undefined) {
+    patch.schedule = schedule;
+    const zone = checkSchedule(schedule, input.timezone);
+    if (/^\s*(?:CRON_TZ|TZ)=/.test(schedule) || input.timezone !== undefined) patch.timezone = zone;
+  }
+  if (input.run_at !== undefined) {
+    const at = parseInstant(input.run_at, "run_at");
+    if (at <= opts.now) {
+      throw new ApiError("VALIDATION_ERROR", "run_at must be in the future", [
+        { path: "run_at", message: "must be in the future" },
+      ]);
+    }
+    patch.run_at = at;
+  }
+  if (urlIn !== undefined) {
+    patch.url = checkUrl(
+      urlIn,
+      raw.url !== undefined ? "url" : raw.task !== undefined ? "task" : "task_url",
+      opts.allowPrivate,
+    );
+  }
+  if (input.method !== undefined) patch.method = input.method;
+  if (input.payload !== undefined) patch.payload = input.payload as Json;
+  if (input.headers !== undefined) patch.headers = input.headers;
+  if (retries !== undefined) patch.retries = retries;
+  if (input.retry_backoff_seconds !== undefined)
+    patch.retry_backoff_seconds = input.retry_backoff_seconds;
+  if (input.timeout_seconds !== undefined) patch.timeout_seconds = input.timeout_seconds;
+  if (input.overlap_policy !== undefined) patch.overlap_policy = input.overlap_policy;
+  if (input.max_runs !== undefined) patch.max_runs = input.max_runs;
+  if (input.on_failure_webhook !== undefined) {
+    patch.on_failure_webhook =
+      input.on_failure_webhook === null
+        ? null
+        : checkUrl(input.on_failure_webhook, "on_failure_webhook", opts.allowPrivate);
+  }
+  if (input.retention_days !== undefined) patch.retention_days = input.retention_days;
+  if (input.enabled !== undefined) patch.enabled = input.enabled;
+  return patch;
+}

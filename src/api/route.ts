@@ -1,0 +1,28 @@
+import type { Handler } from "hono";
+import { CRON_ID_RE } from "../lib/ulid";
+import type { AppContext, AppEnv } from "./context";
+import { notFound } from "./errors";
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface Route {
+  /** The capability name of the seed reference, e.g. "cron.create". */
+  operation: string;
+  method: Method;
+  path: string;
+  /** Mutating operations honour idempotency keys (SPEC §9). */
+  mutating: boolean;
+  handler: Handler<AppEnv>;
+}
+
+export const defineRoute = (r: Route): Route => r;
+
+/** A path id that cannot be a job id is simply a job that does not exist. */
+export function cronIdParam(c: AppContext): string {
+  const id = c.req.param("id") ?? "";
+  if (!CRON_ID_RE.test(id)) throw notFound();
+  return id;
+}
+
+export const ok = <T>(c: AppContext, data: T, status: 200 | 201 = 200) =>
+  c.json({ ok: true, data }, status);

@@ -1,0 +1,42 @@
+import { allowPrivateTargets } from "../../env";
+import { randomToken } from "../../lib/crypto";
+import { newCronId } from "../../lib/ulid";
+import { countJobs } from "../../runs/jobs-db";
+import { readJsonObject, validate } from "../body";
+import { jobStub } from "../context";
+import { ApiError, unwrap } from "../errors";
+import { normalizeCreate } from "../job-input";
+import { defineRoute, ok } from "../route";
+import { createJobSchema } from "../schemas";
+
+export const DEFAULT_JOB_QUOTA = 10_000;
+
+export default defineRoute({
+  operation: "cron.create",
+  method: "POST",
+  path: "/v1/cron/create",
+  mutating: true,
+  handler: async (c) => {
+    const input = validate(createJobSchema, await readJsonObject(c));
+    const { enabled, ...config } = normalizeCreate(input, {
+      allowPrivate: allowPrivateTargets(c.env),
+      now: Date.now(),
+    });
+    const tenant_id = c.get("tenant_id");
+    const quota = Number(c.env.JOB_QUOTA ?? DEFAULT_JOB_QUOTA) || DEFAULT_JOB_QUOTA;
+    if ((await countJobs(c.env.DB, tenant_id)) >= quota) {
+      throw new ApiError("QUOTA_EXCEEDED", `this tenant already has the maximum of ${quota} jobs`);
+    }
+    const cron_id = newCronId();
+    const record = unwrap(
+      await jobStub(c.env, cron_id).create({
+        cron_id,
+        tenant_id,
+        signing_secret: randomToken("whsec_"),
+        config,
+        enabled,
+      }),
+    );
+    return ok(c, record, 201);
+  },
+});

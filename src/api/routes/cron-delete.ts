@@ -1,0 +1,17 @@
+import { readJsonObject, validate } from "../body";
+import { jobStub } from "../context";
+import { unwrap } from "../errors";
+import { cronIdParam, defineRoute, ok } from "../route";
+import { actionSchema } from "../schemas";
+
+export default defineRoute({
+  operation: "cron.delete",
+  method: "DELETE",
+  path: "/v1/cron/delete/:id",
+  mutating: true,
+  handler: async (c) => {
+    const id = cronIdParam(c);
+    validate(actionSchema, await readJsonObject(c));
+    return ok(c, unwrap(await jobStub(c.env, id).remove(c.get("tenant_id"))));
+  },
+});

@@ -1,0 +1,15 @@
+import { listJobs } from "../../runs/jobs-db";
+import { validate } from "../body";
+import { defineRoute, ok } from "../route";
+import { listQuerySchema } from "../schemas";
+
+export default defineRoute({
+  operation: "cron.list",
+  method: "GET",
+  path: "/v1/cron/list",
+  mutating: false,
+  handler: async (c) => {
+    const q = validate(listQuerySchema, c.req.query());
+    return ok(c, await listJobs(c.env.DB, c.get("tenant_id"), q));
+  },
+});

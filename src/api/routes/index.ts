@@ -1,0 +1,31 @@
+import type { Route } from "../route";
+import cronCreate from "./cron-create";
+import cronDelete from "./cron-delete";
+import cronGet from "./cron-get";
+import cronList from "./cron-list";
+import cronPause from "./cron-pause";
+import cronPreview from "./cron-preview";
+import cronResume from "./cron-resume";
+import cronTrigger from "./cron-trigger";
+import cronUpdate from "./cron-update";
+import retentionGet from "./retention-get";
+import retentionSet from "./retention-set";
+import runsGet from "./runs-get";
+import runsList from "./runs-list";
+
+/** Every operation of the API: the one place routes are registered. */
+export const routes: Route[] = [
+  cronCreate,
+  cronList,
+  cronGet,
+  cronUpdate,
+  cronDelete,
+  cronPause,
+  cronResume,
+  cronTrigger,
+  runsGet,
+  runsList,
+  retentionGet,
+  retentionSet,
+  cronPreview,
+];

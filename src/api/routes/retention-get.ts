@@ -1,0 +1,15 @@
+import { jobStub } from "../context";
+import { unwrap } from "../errors";
+import { cronIdParam, defineRoute, ok } from "../route";
+
+export default defineRoute({
+  operation: "cron.retention.get",
+  method: "GET",
+  path: "/v1/cron/retention/get/:id",
+  mutating: false,
+  handler: async (c) => {
+    const id = cronIdParam(c);
+    const job = unwrap(await jobStub(c.env, id).get(c.get("tenant_id")));
+    return ok(c, { cron_id: job.cron_id, retention_days: job.retention_days });
+  },
+});

@@ -1,0 +1,22 @@
+import { toCronRun } from "../../job/record";
+import type { RunState } from "../../job/types";
+import { jobBelongsTo } from "../../runs/jobs-db";
+import { listRuns } from "../../runs/runs-db";
+import { validate } from "../body";
+import { notFound } from "../errors";
+import { cronIdParam, defineRoute, ok } from "../route";
+import { runsListQuerySchema } from "../schemas";
+
+export default defineRoute({
+  operation: "cron.runs.list",
+  method: "GET",
+  path: "/v1/cron/runs/list/:id",
+  mutating: false,
+  handler: async (c) => {
+    const id = cronIdParam(c);
+    const q = validate(runsListQuerySchema, c.req.query());
+    if (!(await jobBelongsTo(c.env.DB, id, c.get("tenant_id")))) throw notFound();
+    const page = await listRuns(c.env.DB, id, { ...q, state: q.state as RunState | undefined });
+    return ok(c, { items: page.items.map(toCronRun), next_cursor: page.next_cursor });
+  },
+});

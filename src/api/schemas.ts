@@ -1,0 +1,150 @@
+// Request schemas (zod) for every operation. The seed reference spells several
+// fields two ways; both are accepted here and folded together in job-input.ts.
+import { z } from "zod";
+import { HTTP_METHODS, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
+
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+export const MAX_HEADERS = 32;
+export const MAX_HEADER_VALUE = 4096;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FORBIDDEN_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding"]);
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !/\p{Cc}/u.test(v), "must not contain control characters");
+
+const expression = text(512).min(1, "must not be empty");
+const urlText = z.string().min(1, "must not be empty").max(2048, "must be at most 2048 characters");
+const count = (min: number, max: number) =>
+  z
+    .int(`must be an integer from ${min} to ${max}`)
+    .min(min, `must be ${min}..${max}`)
+    .max(max, `must be ${min}..${max}`);
+
+export const headersSchema = z
+  .record(z.string(), z.string("header values must be strings"))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > MAX_HEADERS) {
+      ctx.addIssue({ code: "custom", message: `at most ${MAX_HEADERS} headers` });
+    }
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      const value = headers[name]!;
+      if (!TOKEN.test(name)) {
+        ctx.addIssue({ code: "custom", path: [name], message: "not a valid header name" });
+      } else if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith("x-cron-")) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `header ${name} is set by crondo and cannot be given`,
+        });
+      }
+      if (value.length > MAX_HEADER_VALUE) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `header value longer than ${MAX_HEADER_VALUE} characters`,
+        });
+      }
+      if (/[\r\n\0]/.test(value)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "header value must not contain CR, LF or NUL",
+        });
+      }
+    }
+  });
+
+export const payloadSchema = z.json().superRefine((value, ctx) => {
+  if (new TextEncoder().encode(JSON.stringify(value)).byteLength > MAX_PAYLOAD_BYTES) {
+    ctx.addIssue({
+      code: "custom",
+      message: `payload larger than ${MAX_PAYLOAD_BYTES} bytes when serialized`,
+    });
+  }
+});
+
+const idempotencyKey = text(255).min(1);
+
+/** Fields that create and update share (SPEC §3). */
+const jobFields = {
+  name: text(200).min(1, "must not be empty"),
+  schedule: expression,
+  cron_expr: expression,
+  run_at: z.string().max(64),
+  url: urlText,
+  task: urlText,
+  task_url: urlText,
+  task_type: z.literal("http_url", 'only "http_url" is supported'),
+  method: z.enum(HTTP_METHODS, `must be one of ${HTTP_METHODS.join(", ")}`),
+  payload: payloadSchema,
+  headers: headersSchema,
+  timezone: z.string().min(1).max(64),
+  retries: count(0, 10),
+  retry: count(0, 10),
+  retry_backoff_seconds: count(1, 3600),
+  timeout_seconds: count(1, 900),
+  overlap_policy: z.enum(OVERLAP_POLICIES, `must be one of ${OVERLAP_POLICIES.join(", ")}`),
+  max_runs: z.int("must be an integer >= 1 or null").min(1, "must be >= 1 or null").nullable(),
+  on_failure_webhook: urlText.nullable(),
+  enabled: z.boolean(),
+  retention_days: count(0, 365),
+  idempotency_key: idempotencyKey,
+};
+
+const optional = <T extends Record<string, z.ZodType>>(shape: T) =>
+  Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof T]: z.ZodOptional<T[K]>;
+  };
+
+export const createJobSchema = z.strictObject(optional(jobFields));
+export type CreateJobInput = z.infer<typeof createJobSchema>;
+
+export const updateJobSchema = z.strictObject({
+  ...optional(jobFields),
+  // Clients of the seed send the id in the body too; it must name the same job.
+  cron_id: z.string().optional(),
+  job_id: z.string().optional(),
+});
+export type UpdateJobInput = z.infer<typeof updateJobSchema>;
+
+/** Pause, resume, trigger and delete ignore every body field but idempotency_key (SPEC §3). */
+export const actionSchema = z.looseObject({ idempotency_key: idempotencyKey.optional() });
+
+export const retentionSetSchema = z.looseObject({
+  retention_days: count(0, 365),
+  idempotency_key: idempotencyKey.optional(),
+});
+
+const limit = z.coerce
+  .number("must be a number")
+  .int("must be an integer from 1 to 100")
+  .min(1, "must be 1..100")
+  .max(100, "must be 1..100")
+  .default(20);
+
+export const listQuerySchema = z.strictObject({
+  limit,
+  cursor: z.string().max(512).optional(),
+  status: z.enum(["active", "paused", "completed"]).optional(),
+});
+
+export const runsListQuerySchema = z.strictObject({
+  limit,
+  cursor: z.string().max(512).optional(),
+  state: z
+    .enum(RUN_STATES as [string, ...string[]], `must be one of ${RUN_STATES.join(", ")}`)
+    .optional(),
+});
+
+export const previewSchema = z.strictObject({
+  schedule: expression.optional(),
+  cron_expr: expression.optional(),
+  timezone: z.string().min(1).max(64).optional(),
+  from: z.string().max(64).optional(),
+  count: count(1, 100).optional(),
+});

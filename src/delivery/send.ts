@@ -1,0 +1,215 @@
+import { VERSION } from "../env";
+import type { AttemptResult, JobConfig, RunRow } from "../job/types";
+import { iso } from "../lib/time";
+import { signatureHeader } from "./sign";
+import { checkTargetUrl } from "./url-guard";
+
+export const MAX_REDIRECTS = 5;
+export const RESPONSE_BODY_LIMIT = 4096;
+const MAX_RETRY_AFTER_SECONDS = 3600;
+
+export interface DeliveryJob {
+  cron_id: string;
+  signing_secret: string;
+  config: Pick<JobConfig, "url" | "method" | "payload" | "headers" | "timeout_seconds">;
+}
+
+export interface AttemptInfo {
+  run_id: string;
+  attempt: number;
+  scheduled_for: number;
+}
+
+/** The request of SPEC §4 for one attempt: job headers first, crondo's own on top. */
+export async function buildRequest(job: DeliveryJob, info: AttemptInfo, now: number) {
+  const { method, payload } = job.config;
+  // GET cannot carry a body in the Fetch standard: a GET job sends its payload nowhere.
+  const body = payload === null || method === "GET" ? "" : JSON.stringify(payload);
+  const headers = new Headers(job.config.headers);
+  if (body && !headers.has("content-type")) headers.set("Content-Type", "application/json");
+  headers.set("User-Agent", `crondo/${VERSION}`);
+  headers.set("X-Cron-Id", job.cron_id);
+  headers.set("X-Cron-Run-Id", info.run_id);
+  headers.set("X-Cron-Attempt", String(info.attempt));
+  headers.set("X-Cron-Scheduled-At", iso(info.scheduled_for)!);
+  headers.set("Idempotency-Key", info.run_id);
+  headers.set(
+    "X-Cron-Signature",
+    await signatureHeader(job.signing_secret, body, Math.floor(now / 1000)),
+  );
+  return { method, headers, body: body || undefined };
+}
+
+function retryAfterSeconds(res: Response, now: number): number | null {
+  if (res.status !== 429 && res.status !== 503) return null;
+  const v = res.headers.get("retry-after");
+  if (!v) return null;
+  const secs = /^\d+$/.test(v.trim()) ? Number(v.trim()) : (Date.parse(v) - now) / 1000;
+  if (!Number.isFinite(secs)) return null;
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil(secs)));
+}
+
+async function readPrefix(res: Response, limit: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(Math.min(size, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, Math.min(c.byteLength, all.byteLength - off));
+    all.set(part, off);
+    off += part.byteLength;
+    if (off >= all.byteLength) break;
+  }
+  return new TextDecoder().decode(all);
+}
+
+export interface SendOptions {
+  allowPrivate: boolean;
+  signal?: AbortSignal;
+  fetcher?: typeof fetch;
+}
+
+/**
+ * Sends one attempt with the job's timeout, following up to 5 redirects, each hop
+ * re-checked by the URL guard. Never throws: every failure becomes an AttemptResult.
+ */
+export async function sendAttempt(
+  job: DeliveryJob,
+  info: AttemptInfo,
+  opts: SendOptions,
+): Promise<AttemptResult> {
+  const started_at = Date.now();
+  const timeoutMs = job.config.timeout_seconds * 1000;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onOuterAbort = () => controller.abort();
+  opts.signal?.addEventListener("abort", onOuterAbort);
+  const done = (r: Omit<AttemptResult, "started_at" | "duration_ms">): AttemptResult => ({
+    started_at,
+    duration_ms: Date.now() - started_at,
+    ...r,
+  });
+  const failed = (error: string, response_status: number | null = null) =>
+    done({ ok: false, response_status, error, response_body: null, retry_after_seconds: null });
+
+  try {
+    let { method, headers, body } = await buildRequest(job, info, started_at);
+    let url = job.config.url;
+    for (let hop = 0; ; hop++) {
+      const guard = checkTargetUrl(url, { allowPrivate: opts.allowPrivate });
+      if (!guard.ok) return failed(`refused by the URL guard: ${guard.reason}`);
+      const res = await (opts.fetcher ?? fetch)(guard.url.toString(), {
+        method,
+        headers,
+        body,
+        redirect: "manual",
+        signal: controller.signal,
+      });
+      const location = res.headers.get("location");
+      if (res.status >= 300 && res.status < 400 && location) {
+        res.body?.cancel().catch(() => {});
+        if (hop >= MAX_REDIRECTS)
+          return failed(`too many redirects (more than ${MAX_REDIRECTS})`, res.status);
+        url = new URL(location, url).toString();
+        // 303, and 301/302 after a POST, continue as GET without a body (as browsers do).
+        if (
+          res.status === 303 ||
+          ((res.status === 301 || res.status === 302) && method === "POST")
+        ) {
+          method = "GET";
+          body = undefined;
+          headers = new Headers(headers);
+          headers.delete("content-type");
+        }
+        continue;
+      }
+      const response_body = await readPrefix(res, RESPONSE_BODY_LIMIT);
+      const ok = res.status >= 200 && res.status < 300;
+      return done({
+        ok,
+        response_status: res.status,
+        error: ok ? null : `HTTP ${res.status}`,
+        response_body,
+        retry_after_seconds: retryAfterSeconds(res, Date.now()),
+      });
+    }
+  } catch (e) {
+    if (timedOut)
+      return failed(`timeout: no complete response within ${job.config.timeout_seconds} s`);
+    if (controller.signal.aborted) return failed("aborted: the job was deleted");
+    return failed(`network error: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/** The body of the failure notification (SPEC §4). */
+export function failureEvent(
+  job: { cron_id: string; config: Pick<JobConfig, "name" | "url"> },
+  row: RunRow,
+) {
+  return {
+    type: "cron.run.failed",
+    cron_id: job.cron_id,
+    run_id: row.run_id,
+    name: job.config.name,
+    url: job.config.url,
+    scheduled_for: iso(row.scheduled_for),
+    attempts: row.attempts,
+    response_status: row.response_status,
+    error: row.error,
+    finished_at: iso(row.finished_at),
+  };
+}
+
+/** One signed POST to on_failure_webhook; best effort, 10 s, no redirects. */
+export async function notifyFailure(
+  job: DeliveryJob & { config: Pick<JobConfig, "name" | "on_failure_webhook"> },
+  row: RunRow,
+  opts: SendOptions,
+): Promise<{ ok: boolean; status: number | null; error: string | null }> {
+  const target = job.config.on_failure_webhook;
+  if (!target) return { ok: true, status: null, error: null };
+  const guard = checkTargetUrl(target, { allowPrivate: opts.allowPrivate });
+  if (!guard.ok) return { ok: false, status: null, error: guard.reason };
+  const body = JSON.stringify(failureEvent(job, row));
+  const now = Date.now();
+  try {
+    const res = await (opts.fetcher ?? fetch)(guard.url.toString(), {
+      method: "POST",
+      redirect: "manual",
+      signal: AbortSignal.timeout(10_000),
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": `crondo/${VERSION}`,
+        "X-Cron-Id": job.cron_id,
+        "X-Cron-Run-Id": row.run_id,
+        "X-Cron-Event": "cron.run.failed",
+        "Idempotency-Key": `${row.run_id}:failed`,
+        "X-Cron-Signature": await signatureHeader(job.signing_secret, body, Math.floor(now / 1000)),
+      },
+      body,
+    });
+    res.body?.cancel().catch(() => {});
+    return { ok: res.ok, status: res.status, error: res.ok ? null : `HTTP ${res.status}` };
+  } catch (e) {
+    return { ok: false, status: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,85 @@
+import type { CronRecord } from "../job/record";
+import type { JobStatus } from "../job/types";
+import { CRON_ID_RE } from "../lib/ulid";
+import { decodeCursor, type Page, pageOf } from "./cursor";
+
+/** The per-tenant index row of a job; the Durable Object keeps it in step with its state. */
+export interface JobIndexRow {
+  cron_id: string;
+  tenant_id: string;
+  status: JobStatus;
+  next_run_at: number | null;
+  retention_days: number;
+  record: CronRecord;
+  created_at: number;
+  updated_at: number;
+}
+
+export function upsertJobStatement(db: D1Database, row: JobIndexRow): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(cron_id) DO UPDATE SET status = excluded.status, next_run_at = excluded.next_run_at,
+         retention_days = excluded.retention_days, record = excluded.record, updated_at = excluded.updated_at`,
+    )
+    .bind(
+      row.cron_id,
+      row.tenant_id,
+      row.status,
+      row.next_run_at,
+      row.retention_days,
+      JSON.stringify(row.record),
+      row.created_at,
+      row.updated_at,
+    );
+}
+
+export async function deleteJobRow(db: D1Database, cronId: string): Promise<void> {
+  await db.prepare("DELETE FROM jobs WHERE cron_id = ?").bind(cronId).run();
+}
+
+export async function jobBelongsTo(db: D1Database, cronId: string, tenantId: string) {
+  const r = await db
+    .prepare("SELECT 1 AS ok FROM jobs WHERE cron_id = ? AND tenant_id = ?")
+    .bind(cronId, tenantId)
+    .first<{ ok: number }>();
+  return r !== null;
+}
+
+export async function countJobs(db: D1Database, tenantId: string): Promise<number> {
+  const r = await db
+    .prepare("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = ?")
+    .bind(tenantId)
+    .first<{ n: number }>();
+  return r?.n ?? 0;
+}
+
+export async function listJobs(
+  db: D1Database,
+  tenantId: string,
+  opts: { limit: number; cursor?: string; status?: JobStatus },
+): Promise<Page<CronRecord>> {
+  const where = ["tenant_id = ?"];
+  const binds: unknown[] = [tenantId];
+  if (opts.status) {
+    where.push("status = ?");
+    binds.push(opts.status);
+  }
+  if (opts.cursor) {
+    where.push("cron_id < ?");
+    binds.push(decodeCursor(opts.cursor, CRON_ID_RE));
+  }
+  const { results } = await db
+    .prepare(
+      `SELECT cron_id, record FROM jobs WHERE ${where.join(" AND ")} ORDER BY cron_id DESC LIMIT ?`,
+    )
+    .bind(...binds, opts.limit + 1)
+    .all<{ cron_id: string; record: string }>();
+  return pageOf(
+    results,
+    opts.limit,
+    (r) => r.cron_id,
+    (r) => JSON.parse(r.record) as CronRecord,
+  );
+}
