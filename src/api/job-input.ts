@@ -30,6 +30,11 @@ function folded<K extends keyof typeof ALIASES>(input: Record<string, unknown>, 
   return values[0];
 }
 
+/** The spelling the client used, for error paths. */
+function spelling(input: Record<string, unknown>, field: keyof typeof ALIASES): string {
+  return ALIASES[field].find((name) => input[name] !== undefined) ?? field;
+}
+
 const ISO_INSTANT =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -111,7 +116,8 @@ export function normalizeCreate(
   }
   let timezone = input.timezone ?? "UTC";
   let run_at: number | null = null;
-  if (schedule !== undefined) timezone = checkSchedule(schedule, input.timezone);
+  if (schedule !== undefined)
+    timezone = checkSchedule(schedule, input.timezone, spelling(raw, "schedule"));
   else {
     timezone = checkSchedule("0 0 * * *", timezone, "timezone");
     run_at = parseInstant(input.run_at!, "run_at");
@@ -121,11 +127,7 @@ export function normalizeCreate(
       ]);
     }
   }
-  const url = checkUrl(
-    urlIn!,
-    raw.url !== undefined ? "url" : raw.task !== undefined ? "task" : "task_url",
-    opts.allowPrivate,
-  );
+  const url = checkUrl(urlIn!, spelling(raw, "url"), opts.allowPrivate);
   return {
     name: input.name ?? defaultName(url),
     schedule: schedule ?? null,
@@ -178,7 +180,7 @@ export function normalizeUpdate(
     patch.timezone = checkSchedule("0 0 * * *", input.timezone, "timezone");
   if (schedule !== undefined) {
     patch.schedule = schedule;
-    const zone = checkSchedule(schedule, input.timezone);
+    const zone = checkSchedule(schedule, input.timezone, spelling(raw, "schedule"));
     if (/^\s*(?:CRON_TZ|TZ)=/.test(schedule) || input.timezone !== undefined) patch.timezone = zone;
   }
   if (input.run_at !== undefined) {
@@ -191,11 +193,7 @@ export function normalizeUpdate(
     patch.run_at = at;
   }
   if (urlIn !== undefined) {
-    patch.url = checkUrl(
-      urlIn,
-      raw.url !== undefined ? "url" : raw.task !== undefined ? "task" : "task_url",
-      opts.allowPrivate,
-    );
+    patch.url = checkUrl(urlIn, spelling(raw, "url"), opts.allowPrivate);
   }
   if (input.method !== undefined) patch.method = input.method;
   if (input.payload !== undefined) patch.payload = input.payload as Json;

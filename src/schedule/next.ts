@@ -65,7 +65,6 @@ export function nextFire(spec: CronSpec, zone: Zone, after: number): number | nu
       o = oHi;
     }
     lo = hi;
-    if (fixed) seen = Math.max(seen, lo + o + SECOND);
     // Jump over a stretch without matching wall times (sparse schedules such as
     // `0 0 29 2 *`), landing two days early: offsets differ by at most ~26 h, so
     // no skipped instant can show a wall time at or after `next`.

@@ -100,9 +100,17 @@ describe("cron.create", () => {
   it("creates a one-shot job with run_at", async () => {
     const key = await createKey("jobs-c");
     const at = new Date(Date.now() + 3600_000).toISOString();
-    const res = await api("POST", "/v1/cron/create", key, { run_at: at, task: "https://example.com/once" });
+    const res = await api("POST", "/v1/cron/create", key, {
+      run_at: at,
+      task: "https://example.com/once",
+    });
     expect(res.status).toBe(201);
-    expect(res.body.data).toMatchObject({ schedule: null, cron_expr: null, run_at: at, next_run_at: at });
+    expect(res.body.data).toMatchObject({
+      schedule: null,
+      cron_expr: null,
+      run_at: at,
+      next_run_at: at,
+    });
   });
 
   it("takes the zone from a CRON_TZ= prefix and accepts 6-field expressions", async () => {
@@ -160,7 +168,15 @@ describe("cron.list", () => {
 
   it("refuses bad limits and cursors", async () => {
     const key = await createKey("list-d");
-    for (const q of ["limit=0", "limit=101", "limit=abc", "limit=2.5", "cursor=garbage", "cursor=eyJrIjoxfQ", "bogus=1"]) {
+    for (const q of [
+      "limit=0",
+      "limit=101",
+      "limit=abc",
+      "limit=2.5",
+      "cursor=garbage",
+      "cursor=eyJrIjoxfQ",
+      "bogus=1",
+    ]) {
       const res = await api("GET", `/v1/cron/list?${q}`, key);
       expect(res.status, q).toBe(400);
       expect(res.body.error.code, q).toBe("VALIDATION_ERROR");
@@ -197,7 +213,10 @@ describe("cron.get / update / pause / resume / retention / delete", () => {
     expect(next - Date.now()).toBeLessThanOrEqual(5 * 60_000);
     expect(new Date(next).getUTCMinutes() % 5).toBe(0);
 
-    const tz = await api("PATCH", `/v1/cron/update/${id}`, key, { schedule: "0 9 * * *", timezone: "Asia/Tokyo" });
+    const tz = await api("PATCH", `/v1/cron/update/${id}`, key, {
+      schedule: "0 9 * * *",
+      timezone: "Asia/Tokyo",
+    });
     expect(new Date(tz.body.data.next_run_at).getUTCHours()).toBe(0);
 
     const paused = await api("POST", `/v1/cron/pause/${id}`, key, { cron_id: id });
@@ -257,8 +276,14 @@ describe("cron.get / update / pause / resume / retention / delete", () => {
     const later = new Date(Date.now() + 120_000).toISOString();
     const upd = await api("PATCH", `/v1/cron/update/${job.cron_id}`, key, { run_at: later });
     expect(upd.body.data).toMatchObject({ run_at: later, next_run_at: later, status: "active" });
-    const toRecurring = await api("PATCH", `/v1/cron/update/${job.cron_id}`, key, { schedule: "@hourly" });
-    expect(toRecurring.body.data).toMatchObject({ schedule: "@hourly", run_at: null, status: "active" });
+    const toRecurring = await api("PATCH", `/v1/cron/update/${job.cron_id}`, key, {
+      schedule: "@hourly",
+    });
+    expect(toRecurring.body.data).toMatchObject({
+      schedule: "@hourly",
+      run_at: null,
+      status: "active",
+    });
   });
 });
 
@@ -282,7 +307,10 @@ describe("cron.preview", () => {
     expect(res.body.data.description).toMatch(/Monday/);
     const bad = await api("POST", "/v1/cron/preview", key, { schedule: "61 * * * *" });
     expect(bad.body.error.code).toBe("INVALID_CRON");
-    const badCount = await api("POST", "/v1/cron/preview", key, { schedule: "* * * * *", count: 101 });
+    const badCount = await api("POST", "/v1/cron/preview", key, {
+      schedule: "* * * * *",
+      count: 101,
+    });
     expect(badCount.body.error.code).toBe("VALIDATION_ERROR");
   });
 });

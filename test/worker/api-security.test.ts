@@ -9,7 +9,11 @@ const FAKE_RUN = "run_01M85C67QJY8V9G5E3MR1PNZDM";
 
 type Call = [method: string, path: (id: string, run: string) => string, body?: unknown];
 const ROUTES: Call[] = [
-  ["POST", () => "/v1/cron/create", { cron_expr: "0 9 * * 1", task_url: "https://api.acme.com/weekly" }],
+  [
+    "POST",
+    () => "/v1/cron/create",
+    { cron_expr: "0 9 * * 1", task_url: "https://api.acme.com/weekly" },
+  ],
   ["GET", () => "/v1/cron/list"],
   ["GET", (id) => `/v1/cron/get/${id}`],
   ["PATCH", (id) => `/v1/cron/update/${id}`, { name: "x" }],

@@ -7,7 +7,7 @@ export const receiverUrl = () => inject("receiverUrl");
 let counter = 0;
 /** A fresh API key for `tenant`, stored in KV the way `npm run keys -- create` stores it. */
 export async function createKey(tenant: string): Promise<string> {
-  const key = `crondo_test_${tenant}_${++counter}_${crypto.randomUUID()}`;
+  const key = `crondo_test_${tenant.replace(/[^\w-]/g, "_")}_${++counter}_${crypto.randomUUID()}`;
   await env.KEYS.put(
     `apikey:${await sha256Hex(key)}`,
     JSON.stringify({ tenant_id: tenant, name: "test", created_at: new Date().toISOString() }),
@@ -58,3 +58,34 @@ export async function receiverLog(prefix: string) {
 }
 
 export const uniquePath = (kind = "ok") => `/${kind}/${crypto.randomUUID()}`;
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+  stepMs = 100,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+const FINISHED = new Set(["succeeded", "failed", "skipped"]);
+
+export async function waitForRun(key: string, cronId: string, runId: string, timeoutMs = 10_000) {
+  return waitFor(async () => {
+    const r = await api("GET", `/v1/cron/runs/get/${cronId}/${runId}`, key);
+    return r.status === 200 && FINISHED.has(r.body.data.state) ? r.body.data : null;
+  }, timeoutMs);
+}
+
+export async function script(name: string, statuses: number[], retryAfter?: number) {
+  await fetch(`${receiverUrl()}/__script/${name}`, {
+    method: "POST",
+    body: JSON.stringify({ statuses, retry_after: retryAfter }),
+  });
+}

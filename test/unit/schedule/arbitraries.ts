@@ -47,7 +47,7 @@ function item(
       ([a, n]) => ({ text: `${a}/${n}`, test: (x: number) => x >= a && (x - a) % n === 0 }),
     ),
     fc
-      .tuple(v, fc.integer({ min: 1, max: max - min }), fc.integer({ min: 1, max: 10 }))
+      .tuple(v, fc.integer({ min: 1, max: max - min }), fc.integer({ min: 1, max: Math.min(10, max - min) }))
       .map(([a, len, n]) => {
         const b = Math.min(max, a + len);
         return { text: `${a}-${b}/${n}`, test: (x: number) => x >= a && x <= b && (x - a) % n === 0 };
@@ -216,11 +216,14 @@ export function exprArb({ hasSeconds, kind, hints = NO_HINTS }: ExprOptions): fc
           text: texts.join(" "),
           hasSeconds,
           fixed: ![second.text, minute.text, hour.text].some((t) => t.startsWith("*")),
-          matches: (w) => {
-            if (!second.test(w.second) || !minute.test(w.minute) || !hour.test(w.hour)) return false;
+          matchesDay: (w) => {
             if (!month.test(w.month)) return false;
             if (dom.restricted && dow.restricted) return dom.test(w) || dow.test(w);
             return dom.test(w) && dow.test(w);
+          },
+          matches(w) {
+            if (!second.test(w.second) || !minute.test(w.minute) || !hour.test(w.hour)) return false;
+            return this.matchesDay(w);
           },
         };
       });

@@ -25,6 +25,17 @@ export interface RefExpr {
   hasSeconds: boolean;
   fixed: boolean;
   matches(w: Wall): boolean;
+  /** The month and day fields alone. */
+  matchesDay(w: Wall): boolean;
+}
+
+/** Whether any day of a full 400-year Gregorian cycle matches (else the expression never fires). */
+export function everMatchesDay(expr: RefExpr): boolean {
+  const start = Date.UTC(2000, 0, 1);
+  for (let day = 0; day < 146_097; day++) {
+    if (expr.matchesDay(wallFromKey(start + day * 86_400_000))) return true;
+  }
+  return false;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -1,0 +1,98 @@
+// Small HTTP client for the e2e tests: talks to a running crondo over real HTTP and
+// checks the invariants every response must satisfy (X-Request-Id, JSON envelope).
+import { randomUUID } from "node:crypto";
+import { expect } from "vitest";
+import type { Received } from "../helpers/receiver";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: { ok: boolean; data: T; error: { code: string; message: string; details: any[] } };
+}
+
+export interface CallOptions {
+  /** Raw body text (sent as is); otherwise `json` is serialized. */
+  raw?: string;
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** `null`: no Authorization header. */
+  key?: string | null;
+}
+
+/** A client bound to one server and one API key. */
+export function client(baseUrl: string, key: string) {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    opts: CallOptions = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    const k = opts.key === undefined ? key : opts.key;
+    if (k !== null) headers.authorization = `Bearer ${k}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.json !== undefined) body = JSON.stringify(opts.json);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+      headers["content-type"] = "application/json";
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    // SPEC §2: every response carries X-Request-Id, and never a 5xx for anything a client sent.
+    expect(res.headers.get("x-request-id"), `${method} ${path}: X-Request-Id`).toMatch(/^req_/);
+    let parsed: any;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error(`${method} ${path}: non-JSON response ${res.status}: ${text.slice(0, 300)}`);
+    }
+    return { status: res.status, headers: res.headers, text, body: parsed };
+  }
+  return {
+    call,
+    get: <T = any>(path: string, opts?: CallOptions) => call<T>("GET", path, opts),
+    post: <T = any>(path: string, json?: unknown, opts?: CallOptions) =>
+      call<T>("POST", path, { ...opts, json }),
+    patch: <T = any>(path: string, json?: unknown, opts?: CallOptions) =>
+      call<T>("PATCH", path, { ...opts, json }),
+    put: <T = any>(path: string, json?: unknown, opts?: CallOptions) =>
+      call<T>("PUT", path, { ...opts, json }),
+    del: <T = any>(path: string, opts?: CallOptions) => call<T>("DELETE", path, opts),
+  };
+}
+export type Client = ReturnType<typeof client>;
+
+/** A receiver path no other test uses: `/<kind>/<uuid>` (e.g. kind "ok" or "status/500"). */
+export const uniquePath = (kind = "ok") => `/${kind}/${randomUUID()}`;
+
+/** Requests the receiver got for exactly this path, in arrival order. */
+export const requestsTo = (requests: Received[], path: string) =>
+  requests.filter((r) => r.path === path);
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `probe` every `intervalMs` until it returns a value that is not undefined/false,
+ * or throws after `timeoutMs` with `what` and the last value seen.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 15_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value as T;
+    last = value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+    }
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,347 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { verifySignature } from "../../src/delivery/sign";
+import {
+  api,
+  createKey,
+  receiverLog,
+  receiverUrl,
+  script,
+  uniquePath,
+  waitFor,
+  waitForRun,
+} from "./helpers";
+
+const FAR = "0 0 1 1 *"; // yearly: only manual triggers fire in these tests
+
+async function newJob(key: string, fields: Record<string, unknown>) {
+  const res = await api("POST", "/v1/cron/create", key, { schedule: FAR, ...fields });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.data;
+}
+
+describe("delivery of one run", () => {
+  it("sends the SPEC request: method, headers, payload, signature; records the run", async () => {
+    const key = await createKey("deliver");
+    const path = uniquePath();
+    const job = await newJob(key, {
+      url: `${receiverUrl()}${path}?q=1`,
+      method: "PATCH",
+      payload: { n: 1, s: "é" },
+      headers: { "X-Team": "ops", Authorization: "Bearer target-token" },
+    });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key, {
+      job_id: "cron_01HX...",
+    });
+    expect(trig.status).toBe(200);
+    expect(trig.body.data).toMatchObject({
+      cron_id: job.cron_id,
+      trigger: "manual",
+      state: "running",
+    });
+    expect(trig.body.data.started_at).not.toBeNull();
+    const run = await waitForRun(key, job.cron_id, trig.body.data.run_id);
+    expect(run).toMatchObject({
+      state: "succeeded",
+      response_status: 200,
+      attempts: 1,
+      error: null,
+      response_body: `ok ${path}`,
+      missed_slots: 0,
+    });
+    expect(run.attempt_log).toHaveLength(1);
+    expect(run.attempt_log[0]).toMatchObject({ attempt: 1, response_status: 200, error: null });
+    expect(run.duration_ms).toBeGreaterThanOrEqual(0);
+
+    const [req] = await receiverLog(path);
+    expect(req).toBeDefined();
+    expect(req!.method).toBe("PATCH");
+    expect(req!.body).toBe(JSON.stringify({ n: 1, s: "é" }));
+    expect(req!.headers).toMatchObject({
+      "content-type": "application/json",
+      "x-team": "ops",
+      authorization: "Bearer target-token",
+      "x-cron-id": job.cron_id,
+      "x-cron-run-id": run.run_id,
+      "x-cron-attempt": "1",
+      "idempotency-key": run.run_id,
+      "x-cron-scheduled-at": run.scheduled_for,
+    });
+    expect(req!.headers["user-agent"]).toMatch(/^crondo\/\d+\.\d+\.\d+$/);
+    expect(
+      await verifySignature(job.signing_secret, req!.body, req!.headers["x-cron-signature"]!),
+    ).toBe(true);
+    expect(
+      await verifySignature(job.signing_secret, `${req!.body} `, req!.headers["x-cron-signature"]!),
+    ).toBe(false);
+    expect(await verifySignature("whsec_wrong", req!.body, req!.headers["x-cron-signature"]!)).toBe(
+      false,
+    );
+  });
+
+  it("sends no body when there is no payload", async () => {
+    const key = await createKey("nobody");
+    const path = uniquePath();
+    const job = await newJob(key, { url: `${receiverUrl()}${path}` });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    await waitForRun(key, job.cron_id, trig.body.data.run_id);
+    const [req] = await receiverLog(path);
+    expect(req!.body).toBe("");
+    expect(req!.headers["content-type"]).toBeUndefined();
+    expect(await verifySignature(job.signing_secret, "", req!.headers["x-cron-signature"]!)).toBe(
+      true,
+    );
+  });
+
+  it("retries 500, 500, 200 with doubling backoff and the same idempotency key", async () => {
+    const key = await createKey("retry");
+    await script("retry-a", [500, 500, 200]);
+    const job = await newJob(key, {
+      url: `${receiverUrl()}/script/retry-a`,
+      retries: 3,
+      retry_backoff_seconds: 1,
+    });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    const run = await waitForRun(key, job.cron_id, trig.body.data.run_id, 15_000);
+    expect(run.state).toBe("succeeded");
+    expect(run.attempts).toBe(3);
+    expect(run.attempt_log.map((a: { response_status: number }) => a.response_status)).toEqual([
+      500, 500, 200,
+    ]);
+    const reqs = await receiverLog("/script/retry-a");
+    expect(reqs.map((r) => r.headers["x-cron-attempt"])).toEqual(["1", "2", "3"]);
+    expect(new Set(reqs.map((r) => r.headers["idempotency-key"]))).toEqual(new Set([run.run_id]));
+    const gap1 = reqs[1]!.received_at - reqs[0]!.received_at;
+    const gap2 = reqs[2]!.received_at - reqs[1]!.received_at;
+    expect(gap1).toBeGreaterThanOrEqual(750); // 1 s ± 20 %
+    expect(gap1).toBeLessThan(2500);
+    expect(gap2).toBeGreaterThanOrEqual(1550); // 2 s ± 20 %
+    expect(gap2).toBeLessThan(4000);
+  });
+
+  it("honours Retry-After on 429", async () => {
+    const key = await createKey("retry-after");
+    await script("ra", [429, 200], 1);
+    const job = await newJob(key, {
+      url: `${receiverUrl()}/script/ra`,
+      retries: 1,
+      retry_backoff_seconds: 30,
+    });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    const run = await waitForRun(key, job.cron_id, trig.body.data.run_id, 10_000);
+    expect(run.state).toBe("succeeded");
+    const reqs = await receiverLog("/script/ra");
+    const gap = reqs[1]!.received_at - reqs[0]!.received_at;
+    expect(gap).toBeGreaterThanOrEqual(900);
+    expect(gap).toBeLessThan(5000); // not the 30 s backoff
+  });
+
+  it("fails finally after retries, and notifies the failure webhook once, signed", async () => {
+    const key = await createKey("fail");
+    const hook = uniquePath("ok");
+    const job = await newJob(key, {
+      url: `${receiverUrl()}/status/502/fail-a`,
+      retries: 1,
+      retry_backoff_seconds: 1,
+      on_failure_webhook: `${receiverUrl()}${hook}`,
+    });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    const run = await waitForRun(key, job.cron_id, trig.body.data.run_id, 10_000);
+    expect(run).toMatchObject({
+      state: "failed",
+      attempts: 2,
+      response_status: 502,
+      error: "HTTP 502",
+    });
+    const hooks = await waitFor(async () => {
+      const r = await receiverLog(hook);
+      return r.length > 0 ? r : null;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await receiverLog(hook)).toHaveLength(1);
+    const event = JSON.parse(hooks[0]!.body);
+    expect(event).toMatchObject({
+      type: "cron.run.failed",
+      cron_id: job.cron_id,
+      run_id: run.run_id,
+      name: job.name,
+      url: job.url,
+      scheduled_for: run.scheduled_for,
+      attempts: 2,
+      response_status: 502,
+      error: "HTTP 502",
+      finished_at: run.finished_at,
+    });
+    expect(
+      await verifySignature(
+        job.signing_secret,
+        hooks[0]!.body,
+        hooks[0]!.headers["x-cron-signature"]!,
+      ),
+    ).toBe(true);
+    const rec = (await api("GET", `/v1/cron/get/${job.cron_id}`, key)).body.data;
+    expect(rec).toMatchObject({ last_run_state: "failed", consecutive_failures: 1 });
+  });
+
+  it("times out a hanging target with a clear error", async () => {
+    const key = await createKey("timeout");
+    const job = await newJob(key, {
+      url: `${receiverUrl()}/hang/t1`,
+      retries: 0,
+      timeout_seconds: 1,
+    });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    const run = await waitForRun(key, job.cron_id, trig.body.data.run_id, 10_000);
+    expect(run.state).toBe("failed");
+    expect(run.error).toMatch(/^timeout: no complete response within 1 s/);
+    expect(run.response_status).toBeNull();
+    expect(run.attempt_log[0].duration_ms).toBeGreaterThanOrEqual(900);
+  });
+
+  it("follows up to 5 redirects and refuses a 6th", async () => {
+    const key = await createKey("redirects");
+    const ok = await newJob(key, { url: `${receiverUrl()}/redirect/5/a`, retries: 0 });
+    const r1 = await api("POST", `/v1/cron/trigger/${ok.cron_id}`, key);
+    expect((await waitForRun(key, ok.cron_id, r1.body.data.run_id)).state).toBe("succeeded");
+    const tooMany = await newJob(key, { url: `${receiverUrl()}/redirect/6/b`, retries: 0 });
+    const r2 = await api("POST", `/v1/cron/trigger/${tooMany.cron_id}`, key);
+    const run = await waitForRun(key, tooMany.cron_id, r2.body.data.run_id);
+    expect(run.state).toBe("failed");
+    expect(run.error).toMatch(/too many redirects/);
+  });
+
+  it("a network error is a failed attempt, not a crash", async () => {
+    const key = await createKey("neterr");
+    const job = await newJob(key, {
+      url: "http://127.0.0.1:9/closed",
+      retries: 0,
+      timeout_seconds: 5,
+    });
+    const trig = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    const run = await waitForRun(key, job.cron_id, trig.body.data.run_id);
+    expect(run.state).toBe("failed");
+    expect(run.error).toMatch(/^network error/);
+  });
+});
+
+describe("scheduled firing with real alarms", () => {
+  it("fires a 6-field every-second job each second, once per slot, and stops on pause", async () => {
+    const key = await createKey("every-second");
+    const path = uniquePath();
+    const job = await newJob(key, { schedule: "* * * * * *", url: `${receiverUrl()}${path}` });
+    await new Promise((r) => setTimeout(r, 3500));
+    await api("POST", `/v1/cron/pause/${job.cron_id}`, key);
+    await new Promise((r) => setTimeout(r, 500));
+    const reqs = await receiverLog(path);
+    expect(reqs.length).toBeGreaterThanOrEqual(2);
+    const slots = reqs.map((r) => r.headers["x-cron-scheduled-at"]!);
+    expect(new Set(slots).size).toBe(slots.length); // each slot once
+    for (const s of slots) expect(Date.parse(s) % 1000).toBe(0);
+    const n = reqs.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await receiverLog(path)).toHaveLength(n);
+    const runs = await api("GET", `/v1/cron/runs/list/${job.cron_id}`, key);
+    expect(runs.body.data.items.length).toBe(n);
+    for (const r of runs.body.data.items) expect(r.trigger).toBe("schedule");
+  });
+
+  it("max_runs: 2 delivers exactly 2 and completes", async () => {
+    const key = await createKey("max-runs");
+    const path = uniquePath();
+    const job = await newJob(key, {
+      schedule: "* * * * * *",
+      url: `${receiverUrl()}${path}`,
+      max_runs: 2,
+    });
+    const done = await waitFor(async () => {
+      const r = await api("GET", `/v1/cron/get/${job.cron_id}`, key);
+      return r.body.data.status === "completed" ? r.body.data : null;
+    }, 8000);
+    expect(done).toMatchObject({ enabled: false, next_run_at: null, run_count: 2 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await receiverLog(path)).toHaveLength(2);
+  });
+
+  it("a one-shot fires once at run_at and completes", async () => {
+    const key = await createKey("one-shot");
+    const path = uniquePath();
+    const at = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000).toISOString();
+    const job = await newJob(key, {
+      schedule: undefined,
+      run_at: at,
+      url: `${receiverUrl()}${path}`,
+    });
+    const done = await waitFor(async () => {
+      const r = await api("GET", `/v1/cron/get/${job.cron_id}`, key);
+      return r.body.data.status === "completed" ? r.body.data : null;
+    }, 8000);
+    expect(done).toMatchObject({ run_count: 1, next_run_at: null, enabled: false });
+    const reqs = await receiverLog(path);
+    expect(reqs).toHaveLength(1);
+    expect(reqs[0]!.headers["x-cron-scheduled-at"]).toBe(at);
+    expect(reqs[0]!.received_at).toBeGreaterThanOrEqual(Date.parse(at));
+  });
+
+  it("delete stops the job and removes its run history", async () => {
+    const key = await createKey("delete-history");
+    const job = await newJob(key, { url: `${receiverUrl()}/ok/delete-history` });
+    for (let i = 0; i < 3; i++) {
+      const t = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+      await waitForRun(key, job.cron_id, t.body.data.run_id);
+    }
+    const count = () =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM runs WHERE cron_id = ?")
+        .bind(job.cron_id)
+        .first<{ n: number }>();
+    expect((await count())!.n).toBe(3);
+    expect((await api("DELETE", `/v1/cron/delete/${job.cron_id}`, key)).status).toBe(200);
+    expect((await count())!.n).toBe(0);
+    expect((await api("GET", `/v1/cron/runs/list/${job.cron_id}`, key)).status).toBe(404);
+  });
+});
+
+describe("runs.list", () => {
+  it("pages newest first and filters by state", async () => {
+    const key = await createKey("runs-list");
+    const ok = await newJob(key, { url: `${receiverUrl()}/ok/runs-list`, retries: 0 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = await api("POST", `/v1/cron/trigger/${ok.cron_id}`, key);
+      ids.push(t.body.data.run_id);
+      await waitForRun(key, ok.cron_id, t.body.data.run_id);
+    }
+    await api("PATCH", `/v1/cron/update/${ok.cron_id}`, key, {
+      url: `${receiverUrl()}/status/500/runs-list`,
+    });
+    const failed = await api("POST", `/v1/cron/trigger/${ok.cron_id}`, key);
+    ids.push(failed.body.data.run_id);
+    await waitForRun(key, ok.cron_id, failed.body.data.run_id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `limit=4&cursor=${cursor}` : "limit=4";
+      const page = await api("GET", `/v1/cron/runs/list/${ok.cron_id}?${q}`, key);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.items.map((r: { run_id: string }) => r.run_id));
+      cursor = page.body.data.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const onlyFailed = await api("GET", `/v1/cron/runs/list/${ok.cron_id}?state=failed`, key);
+    expect(onlyFailed.body.data.items.map((r: { run_id: string }) => r.run_id)).toEqual([
+      failed.body.data.run_id,
+    ]);
+    const bad = await api("GET", `/v1/cron/runs/list/${ok.cron_id}?state=exploded`, key);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe("state");
+    const badCursor = await api("GET", `/v1/cron/runs/list/${ok.cron_id}?cursor=xyz`, key);
+    expect(badCursor.status).toBe(400);
+    const missing = await api(
+      "GET",
+      `/v1/cron/runs/get/${ok.cron_id}/run_01M85C67QJY8V9G5E3MR1PNZDM`,
+      key,
+    );
+    expect(missing.status).toBe(404);
+  });
+});
