@@ -4,6 +4,7 @@ import { ulid } from "../lib/ulid";
 import { bearerAuth, rateLimit } from "./auth";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
+import { idempotency } from "./idempotency";
 import { routes } from "./routes";
 
 function pathPattern(path: string): RegExp {
@@ -38,7 +39,10 @@ export function newApp() {
 
   app.use("/v1/cron/*", bearerAuth, rateLimit);
 
-  for (const r of routes) app.on(r.method, r.path, r.handler);
+  for (const r of routes) {
+    if (r.mutating) app.on(r.method, r.path, idempotency(r.operation), r.handler);
+    else app.on(r.method, r.path, r.handler);
+  }
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { AppEnv } from "./context";
 import { ApiError, type ErrorDetail } from "./errors";
 
 /** SPEC §2: request bodies over 1 MiB are refused with 413. */
@@ -53,12 +54,21 @@ function depthExceeds(text: string, max: number): boolean {
   return false;
 }
 
+/** The raw body text (at most 1 MiB), read once per request and kept on the context. */
+export async function bodyText(c: Context<AppEnv>): Promise<string> {
+  const cached = c.get("raw_body");
+  if (cached !== undefined) return cached;
+  const text = await readLimited(c.req.raw);
+  c.set("raw_body", text);
+  return text;
+}
+
 /**
  * Reads a JSON object body: 413 over 1 MiB, 415 for a non-JSON content type, 400
  * INVALID_JSON for malformed JSON. An empty body reads as `{}`.
  */
-export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
-  const text = await readLimited(c.req.raw);
+export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const text = await bodyText(c);
   if (text.trim() === "") return {};
   const type = c.req.header("content-type");
   if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type.trim())) {

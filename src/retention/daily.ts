@@ -1,4 +1,5 @@
 import { jobStub } from "../api/context";
+import { purgeExpiredKeys } from "../api/idempotency";
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { MINUTE } from "../lib/time";
@@ -61,6 +62,7 @@ export async function runDailyMaintenance(env: Env, scheduledTime: number) {
   });
   await setState(env.DB, "purge.resume_after", purge.resume_after, Date.now());
   const sweep = await sweepOverdue(env, Date.now());
+  const keys_expired = await purgeExpiredKeys(env.DB, Date.now());
   const summary = {
     purge_deleted: purge.deleted,
     purge_jobs: purge.jobs_scanned,
@@ -69,6 +71,7 @@ export async function runDailyMaintenance(env: Env, scheduledTime: number) {
     sweep_overdue: sweep.overdue,
     sweep_rearmed: sweep.rearmed.length,
     sweep_errors: sweep.errors.length,
+    idempotency_keys_expired: keys_expired,
     duration_ms: Date.now() - started,
   };
   log("maintenance.daily", summary);

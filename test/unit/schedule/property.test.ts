@@ -1,0 +1,136 @@
+// Properties over any IANA zone and any time: fire times strictly increase,
+// computing never throws and does bounded work, and refusals are exactly the
+// expressions that can never fire.
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  type CompiledSchedule,
+  compileSchedule,
+  nextFireAfter,
+  nextFires,
+} from "../../../src/schedule/index";
+import { exprArb } from "./arbitraries";
+import { everMatchesDay, wallFromKey, wallKey } from "./reference";
+
+const ZONES = ["UTC", ...Intl.supportedValuesOf("timeZone")];
+const zoneArb = fc.constantFrom(...ZONES);
+const instantArb = fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2200, 0, 1) });
+const offsetAt = (zone: string, t: number) => wallKey(zone, t) - t;
+
+describe("in any zone, at any time", () => {
+  it("fire times strictly increase, match the expression, and never throw", () => {
+    fc.assert(
+      fc.property(
+        exprArb({ hasSeconds: false }),
+        zoneArb,
+        instantArb,
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (e, zone, from, where) => {
+          const s = compileSchedule(e.text, zone);
+          const fires = nextFires(s, from, 6);
+          let prev = from;
+          for (const t of fires) {
+            expect(t).toBeGreaterThan(prev);
+            prev = t;
+            const w = wallFromKey(wallKey(zone, t));
+            // A fire shows a matching wall time, unless it is a fixed-time job's
+            // gap fire, which happens exactly when the offset changes.
+            const atTransition = offsetAt(zone, t) !== offsetAt(zone, t - 1000);
+            if (!(e.fixed && atTransition)) expect(e.matches(w)).toBe(true);
+          }
+          // Asked from anywhere between two fires, the next one is the later fire.
+          if (fires.length >= 2) {
+            const [a, b] = fires as [number, number];
+            expect(nextFireAfter(s, a + Math.floor((b - a) * where))).toBe(b);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("6-field expressions too", () => {
+    fc.assert(
+      fc.property(exprArb({ hasSeconds: true }), zoneArb, instantArb, (e, zone, from) => {
+        const fires = nextFires(compileSchedule(e.text, zone), from, 10);
+        let prev = from;
+        for (const t of fires) {
+          expect(t).toBeGreaterThan(prev);
+          expect(Math.abs(t % 1000)).toBe(0);
+          prev = t;
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("bounded work for sparse schedules", () => {
+  let calls = 0;
+  afterEach(() => vi.restoreAllMocks());
+
+  function countFormats(): void {
+    calls = 0;
+    const original = Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format")!;
+    vi.spyOn(Intl.DateTimeFormat.prototype, "format", "get").mockImplementation(function (
+      this: Intl.DateTimeFormat,
+    ) {
+      calls++;
+      return original.get!.call(this);
+    });
+  }
+
+  it.each([
+    ["0 0 29 2 *", 8],
+    ["0 0 L 2 *", 1],
+    ["0 0 29 2 1", 1],
+    ["0 0 ? 2 MON#5", 40],
+    ["30 2 29 2 *", 8],
+  ])("%s: next fire is correct and costs a bounded number of offset look-ups", (expr, maxYears) => {
+    fc.assert(
+      fc.property(zoneArb, instantArb, (zone, from) => {
+        const s: CompiledSchedule = compileSchedule(expr, zone);
+        nextFireAfter(s, from); // warm the per-zone formatter cache
+        countFormats();
+        const next = nextFireAfter(s, from);
+        const used = calls;
+        vi.restoreAllMocks();
+        expect(next).not.toBeNull();
+        expect(next!).toBeGreaterThan(from);
+        expect(next! - from).toBeLessThan((maxYears + 1) * 366 * 86_400_000);
+        // A handful of look-ups plus, near a transition, one bisection (~18 each).
+        expect(used).toBeGreaterThan(0);
+        expect(used).toBeLessThan(100);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a wildcard job whose only matching times fall into DST gaps ends with null, boundedly", () => {
+    // 02:xx on the second Sunday of March never exists in New York (since 2007).
+    const s = compileSchedule("* 2 ? 3 0#2", "America/New_York");
+    countFormats();
+    expect(nextFireAfter(s, Date.parse("2026-01-01T00:00:00Z"))).toBeNull();
+    console.log("gap-only calls", calls);
+    expect(calls).toBeLessThan(40_000);
+  });
+});
+
+describe("refusals", () => {
+  it("refuses exactly the expressions that can never fire", () => {
+    const hints = { hours: [], days: [29, 30, 31], weekdays: [], months: [2, 4, 6, 9, 11] };
+    fc.assert(
+      fc.property(exprArb({ hasSeconds: false, hints }), (e) => {
+        let accepted = true;
+        try {
+          compileSchedule(e.text);
+        } catch (err) {
+          expect((err as Error).message).toMatch(/^never fires: /);
+          accepted = false;
+        }
+        expect(accepted).toBe(everMatchesDay(e));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
