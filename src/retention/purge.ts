@@ -21,7 +21,7 @@ export interface PurgeResult {
  */
 export async function purgeExpiredRuns(
   db: D1Database,
-  opts: { now: number; deadline: number; resumeAfter: string | null },
+  opts: { now: number; deadline: number; resumeAfter: string | null; clock?: () => number },
 ): Promise<PurgeResult> {
   let after = opts.resumeAfter ?? "";
   let deleted = 0;
@@ -37,7 +37,7 @@ export async function purgeExpiredRuns(
     for (const job of jobs) {
       const cutoff = opts.now - job.retention_days * DAY;
       for (;;) {
-        if (Date.now() >= opts.deadline) {
+        if ((opts.clock ?? Date.now)() >= opts.deadline) {
           return { deleted, jobs_scanned, complete: false, resume_after: after || null };
         }
         const res = await db

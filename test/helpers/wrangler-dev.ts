@@ -184,7 +184,10 @@ export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer
     stdio: ["ignore", "pipe", "pipe"],
   });
   const pid = proc.pid;
-  if (pid === undefined) throw new Error("could not spawn wrangler dev");
+  if (pid === undefined) {
+    if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
+    throw new Error("could not spawn wrangler dev");
+  }
 
   let output = "";
   const capture = (d: string) => {
@@ -231,13 +234,14 @@ export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let up = false;
   while (!up) {
-    if (exited) {
+    if (exited || Date.now() > deadline) {
       await stop("SIGKILL");
-      throw new Error(`wrangler dev exited before serving:\n${output}`);
-    }
-    if (Date.now() > deadline) {
-      await stop("SIGKILL");
-      throw new Error(`wrangler dev not up within ${READY_TIMEOUT_MS} ms:\n${output}`);
+      if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
+      throw new Error(
+        exited
+          ? `wrangler dev exited before serving:\n${output}`
+          : `wrangler dev not up within ${READY_TIMEOUT_MS} ms:\n${output}`,
+      );
     }
     try {
       const res = await fetch(`${url}/v1/cron/list`, { signal: AbortSignal.timeout(2000) });

@@ -111,8 +111,8 @@ describe("bounded work for sparse schedules", () => {
     const s = compileSchedule("* 2 ? 3 0#2", "America/New_York");
     countFormats();
     expect(nextFireAfter(s, Date.parse("2026-01-01T00:00:00Z"))).toBeNull();
-    console.log("gap-only calls", calls);
-    expect(calls).toBeLessThan(40_000);
+    // ~2-3 windows and a bisection per year for the 400-year horizon (~9,000 measured).
+    expect(calls).toBeLessThan(20_000);
   });
 });
 
