@@ -34,6 +34,31 @@ export default defineConfig({
         },
       },
       {
+        // The same runtime with production safety settings: the URL guard on (no
+        // ALLOW_PRIVATE_TARGETS), a quota of 5 jobs and a limit of 5 requests a minute per
+        // key, so the SSRF, quota and rate-limit tests are cheap. The miniflare options are
+        // merged over wrangler.toml's, so JOB_QUOTA and RATE_LIMITER here win.
+        plugins: [
+          cloudflareTest({
+            remoteBindings: false,
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: migrations, JOB_QUOTA: "5" },
+              ratelimits: {
+                RATE_LIMITER: { namespace_id: "1001", simple: { limit: 5, period: 60 } },
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "worker-guarded",
+          testTimeout: 30_000,
+          include: ["test/worker-guarded/**/*.test.ts"],
+          setupFiles: ["./test/worker-guarded/setup.ts"],
+          globalSetup: ["./test/worker-guarded/global-setup.ts"],
+        },
+      },
+      {
         // End-to-end: a real `wrangler dev` driven over HTTP with receivers on 127.0.0.1.
         test: {
           name: "e2e",

@@ -149,31 +149,53 @@ function parseSimple(text: string, def: FieldDef): Int8Array {
   return nextTable(allowed, def.max + 1);
 }
 
+function parseDomItem(item: string, dom: DomSpec, allowed: boolean[]): void {
+  const upper = item.toUpperCase();
+  const lastMinus = /^L-(\d+)$/.exec(upper);
+  const nearest = /^(\d+)W$/.exec(upper);
+  if (upper === "L") {
+    dom.lastOffsets.push(0);
+  } else if (lastMinus) {
+    const n = Number(lastMinus[1]);
+    if (n > 30) throw fieldError(DOM_DEF.name, `${item} out of range L-0 to L-30`);
+    dom.lastOffsets.push(n);
+  } else if (upper === "LW") {
+    dom.lastWeekday = true;
+  } else if (nearest) {
+    dom.nearestWeekday.push(parseValue(nearest[1]!, DOM_DEF));
+  } else if (upper.includes("W") || upper.includes("L")) {
+    throw fieldError(DOM_DEF.name, `invalid "${item}" (use L, L-n, LW or nW such as 15W)`);
+  } else {
+    parseRange(item, DOM_DEF, allowed);
+  }
+}
+
 function parseDom(text: string): DomSpec {
   const dom: DomSpec = { days: 0, lastOffsets: [], nearestWeekday: [], lastWeekday: false };
   if (text === "?" || text === "*") return dom;
   const allowed: boolean[] = [];
-  for (const item of listItems(text, DOM_DEF)) {
-    const upper = item.toUpperCase();
-    let m: RegExpExecArray | null;
-    if (upper === "L") {
-      dom.lastOffsets.push(0);
-    } else if ((m = /^L-(\d+)$/.exec(upper))) {
-      const n = Number(m[1]);
-      if (n > 30) throw fieldError(DOM_DEF.name, `${item} out of range L-0 to L-30`);
-      dom.lastOffsets.push(n);
-    } else if (upper === "LW") {
-      dom.lastWeekday = true;
-    } else if ((m = /^(\d+)W$/.exec(upper))) {
-      dom.nearestWeekday.push(parseValue(m[1]!, DOM_DEF));
-    } else if (upper.includes("W") || upper.includes("L")) {
-      throw fieldError(DOM_DEF.name, `invalid "${item}" (use L, L-n, LW or nW such as 15W)`);
-    } else {
-      parseRange(item, DOM_DEF, allowed);
-    }
-  }
+  for (const item of listItems(text, DOM_DEF)) parseDomItem(item, dom, allowed);
   for (let d = 1; d <= 31; d++) if (allowed[d]) dom.days |= 1 << d;
   return dom;
+}
+
+function parseDowItem(item: string, dow: DowSpec, allowed: boolean[]): void {
+  const nth = /^(\w+)#(\w*)$/.exec(item);
+  const last = /^(\d+|[a-z]{3})L$/i.exec(item);
+  if (nth) {
+    const w = parseValue(nth[1]!, DOW_DEF) % 7;
+    const k = nth[2]!;
+    if (!/^[1-5]$/.test(k)) {
+      throw fieldError(DOW_DEF.name, `#${k} out of range 1-5 in "${item}"`);
+    }
+    dow.nth.push([w, Number(k)]);
+  } else if (last) {
+    dow.lastOf |= 1 << (parseValue(last[1]!, DOW_DEF) % 7);
+  } else if (/^L$/i.test(item)) {
+    throw fieldError(DOW_DEF.name, `"L" needs a weekday here, e.g. 5L for the last Friday`);
+  } else {
+    parseRange(item, DOW_DEF, allowed);
+  }
 }
 
 function parseDow(text: string): DowSpec {
@@ -183,23 +205,7 @@ function parseDow(text: string): DowSpec {
     return dow;
   }
   const allowed: boolean[] = [];
-  for (const item of listItems(text, DOW_DEF)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^(\w+)#(\w*)$/.exec(item))) {
-      const w = parseValue(m[1]!, DOW_DEF) % 7;
-      const k = m[2]!;
-      if (!/^[1-5]$/.test(k)) {
-        throw fieldError(DOW_DEF.name, `#${k} out of range 1-5 in "${item}"`);
-      }
-      dow.nth.push([w, Number(k)]);
-    } else if ((m = /^(\d+|[a-z]{3})L$/i.exec(item))) {
-      dow.lastOf |= 1 << (parseValue(m[1]!, DOW_DEF) % 7);
-    } else if (/^L$/i.test(item)) {
-      throw fieldError(DOW_DEF.name, `"L" needs a weekday here, e.g. 5L for the last Friday`);
-    } else {
-      parseRange(item, DOW_DEF, allowed);
-    }
-  }
+  for (const item of listItems(text, DOW_DEF)) parseDowItem(item, dow, allowed);
   for (let w = 0; w < 7; w++) if (allowed[w]) dow.weekdays |= 1 << w;
   return dow;
 }

@@ -91,7 +91,9 @@ export async function waitFor<T>(
     if (value !== undefined && value !== false) return value as T;
     last = value;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
+      );
     }
     await sleep(intervalMs);
   }

@@ -143,9 +143,10 @@ describe("a 6-field job firing every 2 seconds", () => {
       expect(h["x-team"]).toBe("ops");
       const scheduled = Date.parse(h["x-cron-scheduled-at"] ?? "");
       expect(h["x-cron-scheduled-at"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-      expect(scheduled % 2000, `scheduled-at ${h["x-cron-scheduled-at"]} is on an even second`).toBe(
-        0,
-      );
+      expect(
+        scheduled % 2000,
+        `scheduled-at ${h["x-cron-scheduled-at"]} is on an even second`,
+      ).toBe(0);
       const lag = req.received_at - scheduled;
       expect(lag, "arrival minus scheduled-at").toBeGreaterThanOrEqual(-50);
       expect(lag, "arrival minus scheduled-at").toBeLessThan(2000);

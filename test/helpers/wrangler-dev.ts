@@ -11,9 +11,10 @@
 // server is stopped (also after `stop("SIGKILL")`, the crash case).
 //
 // Keys: `keyFor` runs `scripts/keys.mjs create --persist-to <dir>` while wrangler dev is
-// running. wrangler's local KV lives in a SQLite-backed store under <dir>/v3/kv that the
-// dev server reads on every lookup, so a key written by the CLI is usable at once (checked
-// by the e2e suite: every test authenticates with keys made this way after start-up).
+// running. Both share the SQLite-backed local KV under <dir>/v3/kv, and the dev server does
+// not cache misses, so a key written by the CLI is accepted at once (verified: the e2e suite
+// authenticates only with keys made this way after start-up; harness.test.ts checks it
+// explicitly, also across a restart).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -148,19 +149,26 @@ function signalGroup(pgid: number, signal: NodeJS.Signals) {
   }
 }
 
-export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer> {
-  const ownsDir = opts.persistTo === undefined;
-  const persistTo = resolve(opts.persistTo ?? mkdtempSync(join(tmpdir(), "crondo-e2e-")));
-  try {
-    await applyMigrations(persistTo);
-  } catch (e) {
-    if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
-    throw e;
+/** Thrown by one launch attempt; `addressInUse` when the port was taken meanwhile. */
+class LaunchError extends Error {
+  constructor(
+    message: string,
+    readonly addressInUse: boolean,
+  ) {
+    super(message);
   }
-  const port = opts.port ?? (await freePort());
-  const inspectorPort = await freePort();
+}
+
+interface Launched {
+  proc: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  logs(): string;
+}
+
+/** Spawns wrangler dev on `port` and waits until it serves; throws LaunchError otherwise. */
+async function launch(persistTo: string, port: number, vars: Record<string, string>) {
   const url = `http://127.0.0.1:${port}`;
-  const vars = { ALLOW_PRIVATE_TARGETS: "true", ...opts.vars };
+  const inspectorPort = await freePort();
   const args = [
     WRANGLER,
     "dev",
@@ -184,14 +192,12 @@ export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer
     stdio: ["ignore", "pipe", "pipe"],
   });
   const pid = proc.pid;
-  if (pid === undefined) {
-    if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
-    throw new Error("could not spawn wrangler dev");
-  }
+  if (pid === undefined) throw new LaunchError("could not spawn wrangler dev", false);
 
   let output = "";
   const capture = (d: string) => {
-    output += d;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colours
+    output += d.replace(/\u001b\[[0-9;]*m/g, "");
     if (output.length > MAX_LOG_CHARS) output = output.slice(-MAX_LOG_CHARS);
   };
   proc.stdout?.setEncoding("utf8").on("data", capture);
@@ -232,26 +238,52 @@ export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer
 
   // Up when the API answers at all (401 without a key counts).
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  let up = false;
-  while (!up) {
+  for (;;) {
     if (exited || Date.now() > deadline) {
       await stop("SIGKILL");
-      if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
-      throw new Error(
+      throw new LaunchError(
         exited
           ? `wrangler dev exited before serving:\n${output}`
           : `wrangler dev not up within ${READY_TIMEOUT_MS} ms:\n${output}`,
+        /Address already in use/i.test(output),
       );
     }
     try {
       const res = await fetch(`${url}/v1/cron/list`, { signal: AbortSignal.timeout(2000) });
       await res.body?.cancel();
-      up = res.status === 401 || res.status === 200;
+      // Still our process? (Something else answering on a port taken meanwhile is not up.)
+      if ((res.status === 401 || res.status === 200) && !exited) break;
     } catch {
       // not listening yet
     }
-    if (!up) await sleep(200);
+    await sleep(200);
   }
+  return { proc, stop, logs: () => output } satisfies Launched;
+}
+
+export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer> {
+  const ownsDir = opts.persistTo === undefined;
+  const persistTo = resolve(opts.persistTo ?? mkdtempSync(join(tmpdir(), "crondo-e2e-")));
+  const vars = { ALLOW_PRIVATE_TARGETS: "true", ...opts.vars };
+  let port = 0;
+  let server: Launched | undefined;
+  try {
+    await applyMigrations(persistTo);
+    // A port picked free can be taken before wrangler binds it: pick again (not a given one).
+    for (let attempt = 1; !server; attempt++) {
+      port = opts.port ?? (await freePort());
+      try {
+        server = await launch(persistTo, port, vars);
+      } catch (e) {
+        const retry = e instanceof LaunchError && e.addressInUse && !opts.port && attempt < 3;
+        if (!retry) throw e;
+      }
+    }
+  } catch (e) {
+    if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
+    throw e;
+  }
+  const { proc, stop, logs } = server;
 
   const keys = new Map<string, Promise<string>>();
   const createKey = (tenant: string, name?: string) => createKeyCli(persistTo, tenant, name);
@@ -266,7 +298,7 @@ export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer
   };
 
   return {
-    url,
+    url: `http://127.0.0.1:${port}`,
     persistTo,
     port,
     proc,
@@ -277,6 +309,6 @@ export async function startCrondo(opts: StartOptions = {}): Promise<CrondoServer
       await stop();
       if (ownsDir) rmSync(persistTo, { recursive: true, force: true });
     },
-    logs: () => output,
+    logs,
   };
 }

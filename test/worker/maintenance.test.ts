@@ -7,7 +7,6 @@ import {
 } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import type { JobObject } from "../../src/job/object";
 import type { RunRow } from "../../src/job/types";
 import { DAY } from "../../src/lib/time";
 import { ulid } from "../../src/lib/ulid";
@@ -177,7 +176,7 @@ describe("overdue-alarm sweep", () => {
     const stub = env.JOB.get(env.JOB.idFromName(job.cron_id));
     const overdue = Date.now() - 10 * 60_000;
     // Simulate a lost alarm: no alarm, and a next_run_at ten minutes in the past.
-    await runInDurableObject(stub, async (instance: JobObject, state) => {
+    await runInDurableObject(stub, async (instance: unknown, state) => {
       await state.storage.deleteAlarm();
       const inner = instance as unknown as { job: { next_run_at: number }; alarmAt: number | null };
       inner.job.next_run_at = overdue;

@@ -43,14 +43,21 @@ function item(
       const b = Math.min(max, a + len);
       return { text: `${show(a, named)}-${show(b, named)}`, test: (x: number) => x >= a && x <= b };
     }),
-    fc.tuple(v, fc.integer({ min: 1, max: Math.max(1, Math.floor((max - min + 1) / 2)) })).map(
-      ([a, n]) => ({ text: `${a}/${n}`, test: (x: number) => x >= a && (x - a) % n === 0 }),
-    ),
     fc
-      .tuple(v, fc.integer({ min: 1, max: max - min }), fc.integer({ min: 1, max: Math.min(10, max - min) }))
+      .tuple(v, fc.integer({ min: 1, max: Math.max(1, Math.floor((max - min + 1) / 2)) }))
+      .map(([a, n]) => ({ text: `${a}/${n}`, test: (x: number) => x >= a && (x - a) % n === 0 })),
+    fc
+      .tuple(
+        v,
+        fc.integer({ min: 1, max: max - min }),
+        fc.integer({ min: 1, max: Math.min(10, max - min) }),
+      )
       .map(([a, len, n]) => {
         const b = Math.min(max, a + len);
-        return { text: `${a}-${b}/${n}`, test: (x: number) => x >= a && x <= b && (x - a) % n === 0 };
+        return {
+          text: `${a}-${b}/${n}`,
+          test: (x: number) => x >= a && x <= b && (x - a) % n === 0,
+        };
       }),
   );
 }
@@ -145,8 +152,18 @@ function domField(hints: number[]): fc.Arbitrary<Day> {
       test: (w: Wall) => fs.some((f) => f.test(w)),
     }));
   return fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom("*", "?").map((text) => ({ text, restricted: false, test: () => true })) },
-    { weight: 1, arbitrary: star(1, 31).filter((f) => f.text !== "*").map((f) => ({ text: f.text, restricted: true, test: (w: Wall) => f.test(w.day) })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom("*", "?")
+        .map((text) => ({ text, restricted: false, test: () => true })),
+    },
+    {
+      weight: 1,
+      arbitrary: star(1, 31)
+        .filter((f) => f.text !== "*")
+        .map((f) => ({ text: f.text, restricted: true, test: (w: Wall) => f.test(w.day) })),
+    },
     { weight: 4, arbitrary: listed },
   );
 }
@@ -168,15 +185,18 @@ function dowField(hints: number[]): fc.Arbitrary<Day> {
       test: (w: Wall) => w.weekday === d % 7 && w.day + 7 > w.daysInMonth,
     })),
   );
-  const listed = fc
-    .array(fc.oneof(plain, special), { minLength: 1, maxLength: 3 })
-    .map((fs) => ({
-      text: fs.map((f) => f.text).join(","),
-      restricted: true,
-      test: (w: Wall) => fs.some((f) => f.test(w)),
-    }));
+  const listed = fc.array(fc.oneof(plain, special), { minLength: 1, maxLength: 3 }).map((fs) => ({
+    text: fs.map((f) => f.text).join(","),
+    restricted: true,
+    test: (w: Wall) => fs.some((f) => f.test(w)),
+  }));
   return fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom("*", "?").map((text) => ({ text, restricted: false, test: () => true })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom("*", "?")
+        .map((text) => ({ text, restricted: false, test: () => true })),
+    },
     { weight: 2, arbitrary: listed },
   );
 }
@@ -194,15 +214,23 @@ export interface ExprOptions {
   hints?: Hints;
 }
 
-export function exprArb({ hasSeconds, kind, hints = NO_HINTS }: ExprOptions): fc.Arbitrary<RefExpr> {
+export function exprArb({
+  hasSeconds,
+  kind,
+  hints = NO_HINTS,
+}: ExprOptions): fc.Arbitrary<RefExpr> {
   const n = hasSeconds ? 3 : 2;
   const kindArb = kind ? fc.constant(kind) : fc.constantFrom<Kind>("fixed", "wildcard");
-  const starsArb = kindArb.chain((k) => (k === "fixed" ? fc.constant(new Array(n).fill(false)) : STARS[n]!));
+  const starsArb = kindArb.chain((k) =>
+    k === "fixed" ? fc.constant(new Array(n).fill(false)) : STARS[n]!,
+  );
   return starsArb.chain((stars) => {
     const [secStar, minStar, hourStar] = hasSeconds ? stars : [false, ...stars];
     return fc
       .record({
-        second: hasSeconds ? timeField(59, [0, 30, 59], secStar!) : fc.constant({ text: "0", test: (x: number) => x === 0 }),
+        second: hasSeconds
+          ? timeField(59, [0, 30, 59], secStar!)
+          : fc.constant({ text: "0", test: (x: number) => x === 0 }),
         minute: timeField(59, [0, 15, 30, 45, 59], minStar!),
         hour: timeField(23, hints.hours, hourStar!),
         dom: domField(hints.days),
@@ -222,7 +250,8 @@ export function exprArb({ hasSeconds, kind, hints = NO_HINTS }: ExprOptions): fc
             return dom.test(w) && dow.test(w);
           },
           matches(w) {
-            if (!second.test(w.second) || !minute.test(w.minute) || !hour.test(w.hour)) return false;
+            if (!second.test(w.second) || !minute.test(w.minute) || !hour.test(w.hour))
+              return false;
             return this.matchesDay(w);
           },
         };

@@ -61,8 +61,14 @@ describe("syntax", () => {
     ["@daily", ["2026-01-02T00:00Z", "2026-01-03T00:00Z", "2026-01-04T00:00Z"]],
     ["@midnight", ["2026-01-02T00:00Z", "2026-01-03T00:00Z", "2026-01-04T00:00Z"]],
     ["@HOURLY", ["2026-01-01T01:00Z", "2026-01-01T02:00Z", "2026-01-01T03:00Z"]],
-    ["*/20 * * * * *", ["2026-01-01T00:00:20.000Z", "2026-01-01T00:00:40.000Z", "2026-01-01T00:01Z"]],
-    ["30 0 9 * * *", ["2026-01-01T09:00:30.000Z", "2026-01-02T09:00:30.000Z", "2026-01-03T09:00:30.000Z"]],
+    [
+      "*/20 * * * * *",
+      ["2026-01-01T00:00:20.000Z", "2026-01-01T00:00:40.000Z", "2026-01-01T00:01Z"],
+    ],
+    [
+      "30 0 9 * * *",
+      ["2026-01-01T09:00:30.000Z", "2026-01-02T09:00:30.000Z", "2026-01-03T09:00:30.000Z"],
+    ],
     ["  0   12  *  *  *  ", ["2026-01-01T12:00Z", "2026-01-02T12:00Z", "2026-01-03T12:00Z"]],
     ["0 0 29 2 *", ["2028-02-29T00:00Z", "2032-02-29T00:00Z", "2036-02-29T00:00Z"]],
     ["0 0 L 2 *", ["2026-02-28T00:00Z", "2027-02-28T00:00Z", "2028-02-29T00:00Z"]],
@@ -181,17 +187,33 @@ describe("refusals", () => {
     ["*/x * * * *", 'minute field: invalid step "x"', "minute"],
     ["1/2/3 * * * *", 'minute field: invalid step in "1/2/3"', "minute"],
     ["5-1 * * * *", "minute field: range 5-1 is backwards (start is after end)", "minute"],
-    ["* * * * FRI-MON", "day-of-week field: range FRI-MON is backwards (start is after end)", "day-of-week"],
+    [
+      "* * * * FRI-MON",
+      "day-of-week field: range FRI-MON is backwards (start is after end)",
+      "day-of-week",
+    ],
     ["1,,2 * * * *", 'minute field: empty item in list "1,,2"', "minute"],
-    ["? * * * *", 'minute field: "?" is only allowed in the day-of-month and day-of-week fields', "minute"],
+    [
+      "? * * * *",
+      'minute field: "?" is only allowed in the day-of-month and day-of-week fields',
+      "minute",
+    ],
     ["* * ?,1 * *", 'day-of-month field: "?" must be the whole field', "day-of-month"],
     ["* * L-31 * *", "day-of-month field: L-31 out of range L-0 to L-30", "day-of-month"],
-    ["* * W * *", 'day-of-month field: invalid "W" (use L, L-n, LW or nW such as 15W)', "day-of-month"],
+    [
+      "* * W * *",
+      'day-of-month field: invalid "W" (use L, L-n, LW or nW such as 15W)',
+      "day-of-month",
+    ],
     ["* * 32W * *", "day-of-month field: value 32 out of range 1-31", "day-of-month"],
     ["* * * * 5#6", 'day-of-week field: #6 out of range 1-5 in "5#6"', "day-of-week"],
     ["* * * * 5#0", 'day-of-week field: #0 out of range 1-5 in "5#0"', "day-of-week"],
     ["* * * * 9#1", "day-of-week field: value 9 out of range 0-7", "day-of-week"],
-    ["* * * * L", 'day-of-week field: "L" needs a weekday here, e.g. 5L for the last Friday', "day-of-week"],
+    [
+      "* * * * L",
+      'day-of-week field: "L" needs a weekday here, e.g. 5L for the last Friday',
+      "day-of-week",
+    ],
   ])("%s → %s", (expr, message, field) => {
     expect(refusal(expr)).toEqual({ code: "INVALID_CRON", message, field });
   });
@@ -200,22 +222,34 @@ describe("refusals", () => {
     ["", "empty expression"],
     ["   ", "empty expression"],
     ["CRON_TZ=UTC", "empty expression"],
-    ["* * * *", "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (with leading seconds), got 4"],
-    ["* * * * * * *", "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (with leading seconds), got 7"],
-    ["@reboot", "unknown nickname @reboot (supported: @yearly @annually @monthly @weekly @daily @midnight @hourly)"],
-    ["@daily 5", "unknown nickname @daily 5 (supported: @yearly @annually @monthly @weekly @daily @midnight @hourly)"],
+    [
+      "* * * *",
+      "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (with leading seconds), got 4",
+    ],
+    [
+      "* * * * * * *",
+      "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (with leading seconds), got 7",
+    ],
+    [
+      "@reboot",
+      "unknown nickname @reboot (supported: @yearly @annually @monthly @weekly @daily @midnight @hourly)",
+    ],
+    [
+      "@daily 5",
+      "unknown nickname @daily 5 (supported: @yearly @annually @monthly @weekly @daily @midnight @hourly)",
+    ],
   ])("%j → %s", (expr, message) => {
     expect(refusal(expr)).toEqual({ code: "INVALID_CRON", message });
   });
 
   it.each([
-    ["0 0 30 2 *", "never fires: no day in FEB matches day-of-month \"30\""],
-    ["0 0 31 2 *", "never fires: no day in FEB matches day-of-month \"31\""],
-    ["0 0 31 4 *", "never fires: no day in APR matches day-of-month \"31\""],
-    ["0 0 31 4,6,9,11 *", "never fires: no day in APR,JUN,SEP,NOV matches day-of-month \"31\""],
-    ["0 0 30,31 FEB ?", "never fires: no day in FEB matches day-of-month \"30,31\""],
-    ["0 0 L-29 2 *", "never fires: no day in FEB matches day-of-month \"L-29\""],
-    ["0 0 0 31 2 *", "never fires: no day in FEB matches day-of-month \"31\""],
+    ["0 0 30 2 *", 'never fires: no day in FEB matches day-of-month "30"'],
+    ["0 0 31 2 *", 'never fires: no day in FEB matches day-of-month "31"'],
+    ["0 0 31 4 *", 'never fires: no day in APR matches day-of-month "31"'],
+    ["0 0 31 4,6,9,11 *", 'never fires: no day in APR,JUN,SEP,NOV matches day-of-month "31"'],
+    ["0 0 30,31 FEB ?", 'never fires: no day in FEB matches day-of-month "30,31"'],
+    ["0 0 L-29 2 *", 'never fires: no day in FEB matches day-of-month "L-29"'],
+    ["0 0 0 31 2 *", 'never fires: no day in FEB matches day-of-month "31"'],
   ])("%s never fires", (expr, message) => {
     expect(refusal(expr)).toEqual({ code: "INVALID_CRON", message, field: "day-of-month" });
   });

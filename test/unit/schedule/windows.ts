@@ -45,7 +45,12 @@ function hintsAround(zone: string, at: number): Hints {
 }
 
 function window(zone: string, at: number, label = ""): Window {
-  return { zone, at, hints: hintsAround(zone, at), label: `${zone} ${new Date(at).toISOString()}${label}` };
+  return {
+    zone,
+    at,
+    hints: hintsAround(zone, at),
+    label: `${zone} ${new Date(at).toISOString()}${label}`,
+  };
 }
 
 export function dstWindows(): Window[] {
