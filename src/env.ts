@@ -4,6 +4,8 @@ export interface Env {
   DB: D1Database;
   KEYS: KVNamespace;
   RATE_LIMITER?: RateLimit;
+  /** Workers Static Assets: the dashboard and the API reference (built from web/). */
+  ASSETS?: Fetcher;
   /** "true" turns the URL guard off; set only by local development (`npm start`). */
   ALLOW_PRIVATE_TARGETS?: string;
   /** Per-tenant job quota; default 10,000. */
