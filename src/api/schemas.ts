@@ -141,6 +141,15 @@ export const runsListQuerySchema = z.strictObject({
     .optional(),
 });
 
+export const statsQuerySchema = z.strictObject({
+  window: z.coerce
+    .number("must be a number")
+    .int("must be an integer from 1 to 1000")
+    .min(1, "must be 1..1000")
+    .max(1000, "must be 1..1000")
+    .default(100),
+});
+
 export const previewSchema = z.strictObject({
   schedule: expression.optional(),
   cron_expr: expression.optional(),

@@ -26,6 +26,7 @@ const ROUTES: Call[] = [
   ["GET", (id) => `/v1/cron/retention/get/${id}`],
   ["PUT", (id) => `/v1/cron/retention/set/${id}`, { retention_days: 3 }],
   ["POST", () => "/v1/cron/preview", { schedule: "* * * * *" }],
+  ["GET", (id) => `/v1/cron/stats/${id}`],
 ];
 
 describe("authentication on every route", () => {

@@ -345,3 +345,36 @@ describe("runs.list", () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe("cron.stats", () => {
+  it("summarises the last N runs: success rate, percentiles, counts per state", async () => {
+    const key = await createKey("stats");
+    const job = await newJob(key, { url: `${receiverUrl()}/ok/stats`, retries: 0 });
+    for (let i = 0; i < 3; i++) {
+      const t = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+      await waitForRun(key, job.cron_id, t.body.data.run_id);
+    }
+    await api("PATCH", `/v1/cron/update/${job.cron_id}`, key, {
+      url: `${receiverUrl()}/status/500/stats`,
+    });
+    const t = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    await waitForRun(key, job.cron_id, t.body.data.run_id);
+    const res = await api("GET", `/v1/cron/stats/${job.cron_id}`, key);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({
+      cron_id: job.cron_id,
+      window: 100,
+      runs: 4,
+      success_rate: 0.75,
+      counts: { succeeded: 3, failed: 1, skipped: 0, queued: 0, running: 0, retrying: 0 },
+    });
+    expect(res.body.data.duration_ms.p50).toBeGreaterThanOrEqual(0);
+    expect(res.body.data.duration_ms.p95).toBeGreaterThanOrEqual(res.body.data.duration_ms.p50);
+    expect(res.body.data.fire_lag_ms.p50).toBeGreaterThanOrEqual(0);
+    const two = await api("GET", `/v1/cron/stats/${job.cron_id}?window=1`, key);
+    expect(two.body.data).toMatchObject({ runs: 1, success_rate: 0, counts: { failed: 1 } });
+    expect((await api("GET", `/v1/cron/stats/${job.cron_id}?window=0`, key)).status).toBe(400);
+    const other = await createKey("stats-other");
+    expect((await api("GET", `/v1/cron/stats/${job.cron_id}`, other)).status).toBe(404);
+  });
+});

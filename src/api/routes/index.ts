@@ -6,6 +6,7 @@ import cronList from "./cron-list";
 import cronPause from "./cron-pause";
 import cronPreview from "./cron-preview";
 import cronResume from "./cron-resume";
+import cronStats from "./cron-stats";
 import cronTrigger from "./cron-trigger";
 import cronUpdate from "./cron-update";
 import retentionGet from "./retention-get";
@@ -28,4 +29,5 @@ export const routes: Route[] = [
   retentionGet,
   retentionSet,
   cronPreview,
+  cronStats,
 ];

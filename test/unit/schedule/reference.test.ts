@@ -59,10 +59,10 @@ function agree(e: RefExpr, zone: string, track: WallTrack, from: number, probes:
 }
 
 const RUNS: Array<[Kind, boolean, number]> = [
-  ["fixed", false, 40],
-  ["wildcard", false, 40],
-  ["fixed", true, 10],
-  ["wildcard", true, 10],
+  ["fixed", false, 12],
+  ["wildcard", false, 12],
+  ["fixed", true, 3],
+  ["wildcard", true, 3],
 ];
 
 function checkWindow(w: Window, warm?: number): void {

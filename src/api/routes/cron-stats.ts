@@ -1,0 +1,19 @@
+import { jobBelongsTo } from "../../runs/jobs-db";
+import { jobStats } from "../../runs/stats";
+import { validate } from "../body";
+import { notFound } from "../errors";
+import { cronIdParam, defineRoute, ok } from "../route";
+import { statsQuerySchema } from "../schemas";
+
+export default defineRoute({
+  operation: "cron.stats",
+  method: "GET",
+  path: "/v1/cron/stats/:id",
+  mutating: false,
+  handler: async (c) => {
+    const id = cronIdParam(c);
+    const { window } = validate(statsQuerySchema, c.req.query());
+    if (!(await jobBelongsTo(c.env.DB, id, c.get("tenant_id")))) throw notFound();
+    return ok(c, await jobStats(c.env.DB, id, window));
+  },
+});
