@@ -5,6 +5,7 @@ import { bearerAuth, rateLimit } from "./auth";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 import { idempotency } from "./idempotency";
+import { buildOpenApi } from "./openapi";
 import { routes } from "./routes";
 
 function pathPattern(path: string): RegExp {
@@ -35,6 +36,13 @@ export function newApp() {
       status: c.res.status,
       duration_ms: Date.now() - started,
     });
+  });
+
+  // The API description is public: it holds no tenant data.
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  app.get("/v1/openapi.json", (c) => {
+    openapi ??= buildOpenApi(routes);
+    return c.json(openapi);
   });
 
   app.use("/v1/cron/*", bearerAuth, rateLimit);

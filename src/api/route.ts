@@ -1,4 +1,5 @@
 import type { Handler } from "hono";
+import type { z } from "zod";
 import { CRON_ID_RE } from "../lib/ulid";
 import type { AppContext, AppEnv } from "./context";
 import { notFound } from "./errors";
@@ -13,6 +14,17 @@ export interface Route {
   /** Mutating operations honour idempotency keys (SPEC §9). */
   mutating: boolean;
   handler: Handler<AppEnv>;
+  /** What the OpenAPI document says of it (generated from these same schemas). */
+  doc: {
+    summary: string;
+    description?: string;
+    body?: z.ZodType;
+    query?: z.ZodType;
+    response: z.ZodType;
+    status?: 200 | 201;
+    /** Request examples, the seed reference's spellings included. */
+    examples?: Record<string, unknown>;
+  };
 }
 
 export const defineRoute = (r: Route): Route => r;

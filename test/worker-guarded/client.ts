@@ -29,3 +29,16 @@ export function tenantClient(tenant: string): Call {
 
 /** Far in the future: only manual triggers fire. */
 export const FAR = "0 0 1 1 *";
+
+const FINISHED = new Set(["succeeded", "failed", "skipped"]);
+
+/** Polls runs.get through `call` (so through fresh keys) until the run has finished. */
+export async function waitForRunWith(call: Call, cronId: string, runId: string, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await call("GET", `/v1/cron/runs/get/${cronId}/${runId}`);
+    if (r.status === 200 && FINISHED.has(r.body.data.state)) return r.body.data;
+    if (Date.now() > end) throw new Error(`run ${runId} not finished within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -6,6 +6,7 @@ import { readJsonObject, validate } from "../body";
 import { jobStub } from "../context";
 import { ApiError, unwrap } from "../errors";
 import { normalizeCreate } from "../job-input";
+import { CronRecordSchema } from "../models";
 import { defineRoute, ok } from "../route";
 import { createJobSchema } from "../schemas";
 
@@ -15,6 +16,29 @@ export default defineRoute({
   operation: "cron.create",
   method: "POST",
   path: "/v1/cron/create",
+  doc: {
+    summary: "Create a job: recurring (schedule / cron_expr) or one-shot (run_at)",
+    body: createJobSchema,
+    response: CronRecordSchema,
+    status: 201,
+    examples: {
+      seed: {
+        cron_expr: "0 9 * * 1",
+        task_type: "http_url",
+        task_url: "https://api.acme.com/weekly",
+      },
+      full: {
+        name: "nightly report",
+        schedule: "30 2 * * *",
+        url: "https://example.com/hook",
+        timezone: "America/New_York",
+        payload: { report: "daily" },
+        retries: 5,
+        overlap_policy: "skip",
+      },
+      one_shot: { run_at: "2030-01-01T09:00:00Z", url: "https://example.com/once" },
+    },
+  },
   mutating: true,
   handler: async (c) => {
     const input = validate(createJobSchema, await readJsonObject(c));

@@ -1,6 +1,7 @@
 import { readJsonObject, validate } from "../body";
 import { jobStub } from "../context";
 import { unwrap } from "../errors";
+import { DeletedSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { actionSchema } from "../schemas";
 
@@ -8,6 +9,11 @@ export default defineRoute({
   operation: "cron.delete",
   method: "DELETE",
   path: "/v1/cron/delete/:id",
+  doc: {
+    summary: "Delete a job, its alarm and its run history",
+    body: actionSchema,
+    response: DeletedSchema,
+  },
   mutating: true,
   handler: async (c) => {
     const id = cronIdParam(c);

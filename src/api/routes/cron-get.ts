@@ -1,11 +1,13 @@
 import { jobStub } from "../context";
 import { unwrap } from "../errors";
+import { CronRecordSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 
 export default defineRoute({
   operation: "cron.get",
   method: "GET",
   path: "/v1/cron/get/:id",
+  doc: { summary: "Get a job's configuration and next run time", response: CronRecordSchema },
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

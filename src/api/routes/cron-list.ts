@@ -1,5 +1,6 @@
 import { listJobs } from "../../runs/jobs-db";
 import { validate } from "../body";
+import { CronPageSchema } from "../models";
 import { defineRoute, ok } from "../route";
 import { listQuerySchema } from "../schemas";
 
@@ -7,6 +8,11 @@ export default defineRoute({
   operation: "cron.list",
   method: "GET",
   path: "/v1/cron/list",
+  doc: {
+    summary: "List the tenant's jobs, newest first",
+    query: listQuerySchema,
+    response: CronPageSchema,
+  },
   mutating: false,
   handler: async (c) => {
     const q = validate(listQuerySchema, c.req.query());

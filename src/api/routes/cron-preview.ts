@@ -3,6 +3,7 @@ import { compileSchedule, describeSchedule, nextFires } from "../../schedule";
 import { readJsonObject, validate } from "../body";
 import { ApiError } from "../errors";
 import { checkSchedule, parseInstant } from "../job-input";
+import { PreviewSchema } from "../models";
 import { defineRoute, ok } from "../route";
 import { previewSchema } from "../schemas";
 
@@ -10,6 +11,12 @@ export default defineRoute({
   operation: "cron.preview",
   method: "POST",
   path: "/v1/cron/preview",
+  doc: {
+    summary: "Preview the next fire times of an expression, with an English description",
+    body: previewSchema,
+    response: PreviewSchema,
+    examples: { weekly: { schedule: "0 9 * * 1", timezone: "Europe/Berlin", count: 3 } },
+  },
   mutating: false,
   handler: async (c) => {
     const input = validate(previewSchema, await readJsonObject(c));

@@ -2,6 +2,7 @@ import { jobBelongsTo } from "../../runs/jobs-db";
 import { jobStats } from "../../runs/stats";
 import { validate } from "../body";
 import { notFound } from "../errors";
+import { StatsSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { statsQuerySchema } from "../schemas";
 
@@ -9,6 +10,11 @@ export default defineRoute({
   operation: "cron.stats",
   method: "GET",
   path: "/v1/cron/stats/:id",
+  doc: {
+    summary: "Statistics over a job's last runs: success rate, duration and fire-lag percentiles",
+    query: statsQuerySchema,
+    response: StatsSchema,
+  },
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

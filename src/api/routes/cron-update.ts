@@ -3,6 +3,7 @@ import { readJsonObject, validate } from "../body";
 import { jobStub } from "../context";
 import { unwrap } from "../errors";
 import { normalizeUpdate } from "../job-input";
+import { CronRecordSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { updateJobSchema } from "../schemas";
 
@@ -10,6 +11,15 @@ export default defineRoute({
   operation: "cron.update",
   method: "PATCH",
   path: "/v1/cron/update/:id",
+  doc: {
+    summary: "Partially update a job; schedule, run_at or timezone recompute next_run_at",
+    body: updateJobSchema,
+    response: CronRecordSchema,
+    examples: {
+      seed: {},
+      change: { cron_expr: "*/15 * * * *", retry: 2, overlap_policy: "queue" },
+    },
+  },
   mutating: true,
   handler: async (c) => {
     const id = cronIdParam(c);

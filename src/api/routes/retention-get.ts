@@ -1,11 +1,13 @@
 import { jobStub } from "../context";
 import { unwrap } from "../errors";
+import { RetentionSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 
 export default defineRoute({
   operation: "cron.retention.get",
   method: "GET",
   path: "/v1/cron/retention/get/:id",
+  doc: { summary: "Get the job's run-history retention", response: RetentionSchema },
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

@@ -1,6 +1,7 @@
 import { readJsonObject, validate } from "../body";
 import { jobStub } from "../context";
 import { unwrap } from "../errors";
+import { RetentionSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { retentionSetSchema } from "../schemas";
 
@@ -8,6 +9,12 @@ export default defineRoute({
   operation: "cron.retention.set",
   method: "PUT",
   path: "/v1/cron/retention/set/:id",
+  doc: {
+    summary: "Set the job's run-history retention (0–365 days)",
+    body: retentionSetSchema,
+    response: RetentionSchema,
+    examples: { seed: { retention_days: 0 } },
+  },
   mutating: true,
   handler: async (c) => {
     const id = cronIdParam(c);

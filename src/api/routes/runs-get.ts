@@ -2,12 +2,14 @@ import { toCronRun } from "../../job/record";
 import { RUN_ID_RE } from "../../lib/ulid";
 import { getRun } from "../../runs/runs-db";
 import { notFound } from "../errors";
+import { CronRunSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 
 export default defineRoute({
   operation: "cron.runs.get",
   method: "GET",
   path: "/v1/cron/runs/get/:id/:run_id",
+  doc: { summary: "Get one run of a job", response: CronRunSchema },
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

@@ -4,6 +4,7 @@ import { jobBelongsTo } from "../../runs/jobs-db";
 import { listRuns } from "../../runs/runs-db";
 import { validate } from "../body";
 import { notFound } from "../errors";
+import { RunPageSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { runsListQuerySchema } from "../schemas";
 
@@ -11,6 +12,11 @@ export default defineRoute({
   operation: "cron.runs.list",
   method: "GET",
   path: "/v1/cron/runs/list/:id",
+  doc: {
+    summary: "List a job's runs, newest first",
+    query: runsListQuerySchema,
+    response: RunPageSchema,
+  },
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

@@ -1,0 +1,201 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas that validate
+// requests (and that the tests hold real responses to) and from the one list of
+// routes the app registers: router and document cannot drift apart.
+import { z } from "zod";
+import { VERSION } from "../env";
+import { ERROR_CODES, ERROR_STATUS } from "./errors";
+import { ErrorEnvelopeSchema, successEnvelope } from "./models";
+import type { Route } from "./route";
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * JSON Schema 2020-12 (OpenAPI 3.1's dialect). zod puts named models (`.meta({id})`)
+ * and recursive parts into `$defs`; in an OpenAPI document `#/…` refers to the
+ * document, so every `$defs` entry is hoisted into components.schemas and its refs
+ * rewritten. The recursive JSON value of `payload` becomes `JsonValue`.
+ */
+function schemaOf(
+  schema: z.ZodType,
+  io: "input" | "output",
+  components: Record<string, JsonSchema>,
+): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    target: "draft-2020-12",
+    io,
+    unrepresentable: "any",
+  }) as JsonSchema;
+  delete json.$schema;
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$defs;
+  const rename = new Map<string, string>();
+  for (const [name, def] of Object.entries(defs)) {
+    const anyOf = def.anyOf as JsonSchema[] | undefined;
+    const isJsonValue = anyOf?.length === 6 && anyOf.some((a) => a.type === "null");
+    rename.set(
+      name,
+      name.startsWith("__") ? (isJsonValue ? "JsonValue" : `${name.slice(2)}_${io}`) : name,
+    );
+  }
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== "object") return node;
+    const out: JsonSchema = {};
+    for (const [k, v] of Object.entries(node)) {
+      const m = k === "$ref" && typeof v === "string" ? /^#\/\$defs\/(.+)$/.exec(v) : null;
+      out[k] = m ? `#/components/schemas/${rename.get(m[1]!) ?? m[1]}` : rewrite(v);
+    }
+    return out;
+  };
+  for (const [name, def] of Object.entries(defs)) {
+    const target = rename.get(name)!;
+    // Input and output forms of a model may differ (defaults): keep the output one.
+    if (!(target in components) || io === "output") components[target] = rewrite(def) as JsonSchema;
+  }
+  return rewrite(json) as JsonSchema;
+}
+
+const openapiPath = (path: string) => path.replace(/:([a-z_]+)/g, "{$1}");
+
+function queryParameters(query: z.ZodType | undefined, components: Record<string, JsonSchema>) {
+  if (!query) return [];
+  const json = schemaOf(query, "input", components) as { properties?: Record<string, JsonSchema> };
+  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: false,
+    schema,
+  }));
+}
+
+function pathParameters(path: string) {
+  return [...path.matchAll(/:([a-z_]+)/g)].map(([, name]) => ({
+    name: name!,
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+    description: name === "id" ? "cron_id of the job (cron_ + ULID)" : "run_id (run_ + ULID)",
+  }));
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+function errorResponses(route: Route) {
+  const codes = new Set<string>(["UNAUTHORIZED", "RATE_LIMITED", "INTERNAL"]);
+  if (route.path.includes(":id")) codes.add("NOT_FOUND");
+  if (route.doc.body || route.doc.query) codes.add("VALIDATION_ERROR");
+  if (route.doc.body)
+    ["INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"].forEach((c) => codes.add(c));
+  if (
+    route.operation === "cron.create" ||
+    route.operation === "cron.update" ||
+    route.operation === "cron.preview"
+  ) {
+    ["INVALID_CRON", "INVALID_TIMEZONE"].forEach((c) => codes.add(c));
+  }
+  if (route.operation === "cron.create" || route.operation === "cron.update")
+    codes.add("INVALID_URL");
+  if (route.operation === "cron.create") codes.add("QUOTA_EXCEEDED");
+  if (route.mutating) codes.add("IDEMPOTENCY_CONFLICT");
+  const byStatus = new Map<number, string[]>();
+  for (const code of codes) {
+    const status = ERROR_STATUS[code as keyof typeof ERROR_STATUS];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [String(status), errorResponse(list.join(", "))]),
+  );
+}
+
+export function buildOpenApi(routes: Route[], serverUrl?: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, JsonSchema> = {};
+  const errorSchema = schemaOf(ErrorEnvelopeSchema, "output", components);
+  if (!errorSchema.$ref) components.Error = errorSchema;
+  for (const route of routes) {
+    const { doc } = route;
+    const operation: Record<string, unknown> = {
+      operationId: route.operation,
+      summary: doc.summary,
+      tags: [route.operation.startsWith("cron.runs") ? "runs" : "cron"],
+      parameters: [
+        ...pathParameters(route.path),
+        ...queryParameters(doc.query, components),
+        ...(route.mutating
+          ? [
+              {
+                name: "Idempotency-Key",
+                in: "header",
+                required: false,
+                schema: { type: "string", maxLength: 255 },
+                description:
+                  "Replays the first answer for 24 h (or send idempotency_key in the body)",
+              },
+            ]
+          : []),
+      ],
+      responses: {
+        [String(doc.status ?? 200)]: {
+          description: "Success",
+          content: {
+            "application/json": {
+              schema: schemaOf(successEnvelope(doc.response), "output", components),
+            },
+          },
+        },
+        ...errorResponses(route),
+      },
+    };
+    if (doc.description) operation.description = doc.description;
+    if (doc.body) {
+      operation.requestBody = {
+        required: route.operation === "cron.create" || route.operation === "cron.preview",
+        content: {
+          "application/json": {
+            schema: schemaOf(doc.body, "input", components),
+            ...(doc.examples
+              ? {
+                  examples: Object.fromEntries(
+                    Object.entries(doc.examples).map(([k, v]) => [k, { value: v }]),
+                  ),
+                }
+              : {}),
+          },
+        },
+      };
+    }
+    paths[openapiPath(route.path)] ??= {};
+    paths[openapiPath(route.path)]![route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "crondo",
+      version: VERSION,
+      description:
+        "Self-hosted HTTP cron on Cloudflare Workers. Every response is an envelope: " +
+        '{"ok": true, "data": …} or {"ok": false, "error": {"code", "message", "details"}}. ' +
+        `Error codes: ${ERROR_CODES.join(", ")}.`,
+    },
+    servers: [{ url: serverUrl ?? "/" }],
+    security: [{ bearer: [] }],
+    tags: [
+      { name: "cron", description: "Jobs" },
+      { name: "runs", description: "Run history" },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "API key from `npm run keys -- create`",
+        },
+      },
+      schemas: components,
+    },
+  };
+}

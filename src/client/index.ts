@@ -1,0 +1,164 @@
+// A small typed client for crondo's API. Types come from the same zod schemas and
+// record builders the server uses, so a change to the API breaks callers at compile time.
+//
+//   const crondo = new CrondoClient({ baseUrl: "https://crondo.example.workers.dev", apiKey });
+//   const job = await crondo.create({ schedule: "*/5 * * * *", url: "https://example.com/hook" });
+//   const { items } = await crondo.runs.list(job.cron_id, { limit: 10 });
+import type { z } from "zod";
+import type { ErrorCode, ErrorDetail } from "../api/errors";
+import type { createJobSchema, previewSchema, updateJobSchema } from "../api/schemas";
+import type { CronRecord, CronRun } from "../job/record";
+import type { JobStatus, RunState } from "../job/types";
+import type { JobStats } from "../runs/stats";
+
+export type { CronRecord, CronRun, JobStats };
+export type CreateJob = z.input<typeof createJobSchema>;
+export type UpdateJob = z.input<typeof updateJobSchema>;
+export type PreviewRequest = z.input<typeof previewSchema>;
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+export interface Preview {
+  schedule: string;
+  timezone: string;
+  description: string;
+  next: string[];
+}
+
+export class CrondoError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[],
+    readonly requestId: string | null,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = "CrondoError";
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+/** Options of every mutating call: an idempotency key makes a retry safe (SPEC §9). */
+export interface MutationOptions {
+  idempotencyKey?: string;
+}
+
+export class CrondoClient {
+  private readonly base: string;
+  private readonly doFetch: NonNullable<ClientOptions["fetch"]>;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, "");
+    this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: MutationOptions = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.opts.apiKey}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+    const res = await this.doFetch(`${this.base}/v1/cron${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as
+      | { ok: true; data: T }
+      | { ok: false; error: { code: ErrorCode; message: string; details: ErrorDetail[] } };
+    if (!json.ok) {
+      throw new CrondoError(
+        res.status,
+        json.error.code,
+        json.error.message,
+        json.error.details,
+        res.headers.get("x-request-id"),
+      );
+    }
+    return json.data;
+  }
+
+  private static query(params: Record<string, string | number | undefined>): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+    const s = q.toString();
+    return s ? `?${s}` : "";
+  }
+
+  create(job: CreateJob, options?: MutationOptions) {
+    return this.call<CronRecord>("POST", "/create", job, options);
+  }
+  list(params: { limit?: number; cursor?: string; status?: JobStatus } = {}) {
+    return this.call<Page<CronRecord>>("GET", `/list${CrondoClient.query(params)}`);
+  }
+  get(cronId: string) {
+    return this.call<CronRecord>("GET", `/get/${encodeURIComponent(cronId)}`);
+  }
+  update(cronId: string, patch: UpdateJob, options?: MutationOptions) {
+    return this.call<CronRecord>("PATCH", `/update/${encodeURIComponent(cronId)}`, patch, options);
+  }
+  delete(cronId: string, options?: MutationOptions) {
+    return this.call<{ cron_id: string; deleted: true }>(
+      "DELETE",
+      `/delete/${encodeURIComponent(cronId)}`,
+      undefined,
+      options,
+    );
+  }
+  pause(cronId: string, options?: MutationOptions) {
+    return this.call<CronRecord>("POST", `/pause/${encodeURIComponent(cronId)}`, {}, options);
+  }
+  resume(cronId: string, options?: MutationOptions) {
+    return this.call<CronRecord>("POST", `/resume/${encodeURIComponent(cronId)}`, {}, options);
+  }
+  trigger(cronId: string, options?: MutationOptions) {
+    return this.call<CronRun>("POST", `/trigger/${encodeURIComponent(cronId)}`, {}, options);
+  }
+  preview(request: PreviewRequest) {
+    return this.call<Preview>("POST", "/preview", request);
+  }
+  stats(cronId: string, window?: number) {
+    return this.call<JobStats>(
+      "GET",
+      `/stats/${encodeURIComponent(cronId)}${CrondoClient.query({ window })}`,
+    );
+  }
+
+  readonly runs = {
+    get: (cronId: string, runId: string) =>
+      this.call<CronRun>(
+        "GET",
+        `/runs/get/${encodeURIComponent(cronId)}/${encodeURIComponent(runId)}`,
+      ),
+    list: (cronId: string, params: { limit?: number; cursor?: string; state?: RunState } = {}) =>
+      this.call<Page<CronRun>>(
+        "GET",
+        `/runs/list/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
+      ),
+  };
+
+  readonly retention = {
+    get: (cronId: string) =>
+      this.call<{ cron_id: string; retention_days: number }>(
+        "GET",
+        `/retention/get/${encodeURIComponent(cronId)}`,
+      ),
+    set: (cronId: string, retentionDays: number, options?: MutationOptions) =>
+      this.call<{ cron_id: string; retention_days: number }>(
+        "PUT",
+        `/retention/set/${encodeURIComponent(cronId)}`,
+        { retention_days: retentionDays },
+        options,
+      ),
+  };
+}

@@ -1,0 +1,51 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CrondoClient, CrondoError } from "../../src/client";
+import { createKey, receiverUrl, waitFor } from "./helpers";
+
+describe("typed client", () => {
+  it("round-trips create → trigger → runs.list against the app", async () => {
+    const apiKey = await createKey("client");
+    const crondo = new CrondoClient({
+      baseUrl: "https://crondo.test/",
+      apiKey,
+      fetch: (input, init) => SELF.fetch(input, init),
+    });
+    const job = await crondo.create(
+      { name: "client job", schedule: "0 0 1 1 *", url: `${receiverUrl()}/ok/client`, retries: 1 },
+      { idempotencyKey: "client-create" },
+    );
+    expect(job).toMatchObject({ name: "client job", retries: 1, status: "active" });
+    const again = await crondo.create(
+      { name: "client job", schedule: "0 0 1 1 *", url: `${receiverUrl()}/ok/client`, retries: 1 },
+      { idempotencyKey: "client-create" },
+    );
+    expect(again.cron_id).toBe(job.cron_id);
+
+    const run = await crondo.trigger(job.cron_id);
+    expect(run).toMatchObject({ cron_id: job.cron_id, trigger: "manual" });
+    const finished = await waitFor(async () => {
+      const page = await crondo.runs.list(job.cron_id, { limit: 5 });
+      return page.items[0]?.state === "succeeded" ? page : null;
+    });
+    expect(finished.items).toHaveLength(1);
+    expect(finished.items[0]!.run_id).toBe(run.run_id);
+    expect((await crondo.runs.get(job.cron_id, run.run_id)).response_status).toBe(200);
+    expect((await crondo.list()).items.map((j) => j.cron_id)).toContain(job.cron_id);
+    expect(await crondo.retention.set(job.cron_id, 5)).toEqual({
+      cron_id: job.cron_id,
+      retention_days: 5,
+    });
+    expect((await crondo.stats(job.cron_id)).counts.succeeded).toBe(1);
+    expect((await crondo.preview({ schedule: "@hourly", count: 2 })).next).toHaveLength(2);
+
+    const err = await crondo.update(job.cron_id, { retries: 99 }).catch((e) => e);
+    expect(err).toBeInstanceOf(CrondoError);
+    expect(err).toMatchObject({ status: 400, code: "VALIDATION_ERROR" });
+    expect(err.details[0].path).toBe("retries");
+    expect(err.requestId).toMatch(/^req_/);
+
+    expect(await crondo.delete(job.cron_id)).toEqual({ cron_id: job.cron_id, deleted: true });
+    await expect(crondo.get(job.cron_id)).rejects.toMatchObject({ code: "NOT_FOUND", status: 404 });
+  });
+});

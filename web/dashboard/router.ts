@@ -1,0 +1,81 @@
+// Hash routing: #/jobs, #/jobs/<id>, #/new, #/jobs/<id>/edit, #/jobs/<id>/runs/<run_id>.
+
+export type Route =
+  | { name: "jobs"; query: URLSearchParams }
+  | { name: "new"; query: URLSearchParams }
+  | { name: "job"; id: string; query: URLSearchParams }
+  | { name: "edit"; id: string; query: URLSearchParams }
+  | { name: "run"; id: string; runId: string; query: URLSearchParams }
+  | { name: "not-found"; query: URLSearchParams };
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, "");
+  const [path = "", search = ""] = raw.split("?", 2);
+  const query = new URLSearchParams(search);
+  const seg = path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
+  if (seg.length === 0 || (seg.length === 1 && seg[0] === "jobs")) return { name: "jobs", query };
+  if (seg.length === 1 && seg[0] === "new") return { name: "new", query };
+  if (seg[0] === "jobs" && seg[1]) {
+    if (seg.length === 2) return { name: "job", id: seg[1], query };
+    if (seg.length === 3 && seg[2] === "edit") return { name: "edit", id: seg[1], query };
+    if (seg.length === 4 && seg[2] === "runs" && seg[3])
+      return { name: "run", id: seg[1], runId: seg[3], query };
+  }
+  return { name: "not-found", query };
+}
+
+const enc = encodeURIComponent;
+export const links = {
+  jobs: (status?: string) => (status ? `#/jobs?status=${enc(status)}` : "#/jobs"),
+  job: (id: string) => `#/jobs/${enc(id)}`,
+  edit: (id: string) => `#/jobs/${enc(id)}/edit`,
+  run: (id: string, runId: string) => `#/jobs/${enc(id)}/runs/${enc(runId)}`,
+  create: () => "#/new",
+};
+
+export const go = (hash: string) => {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+};
+
+/** Resolves after `ms`, or rejects when the view is left (signal aborted). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Calls `tick` until the view is left; `tick` returns the delay before the next call. */
+export async function loop(signal: AbortSignal, tick: () => Promise<number>): Promise<void> {
+  while (!signal.aborted) {
+    let delay = 10_000;
+    try {
+      delay = await tick();
+    } catch {
+      // a failed refresh shows its own error; keep polling
+    }
+    try {
+      await sleep(delay, signal);
+    } catch {
+      return;
+    }
+  }
+}
