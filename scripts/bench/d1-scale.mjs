@@ -171,17 +171,74 @@ function depthsFor(total) {
   return [...new Set(wanted.filter((d) => d === 0 || d <= total - PAGE))].sort((a, b) => a - b);
 }
 
-async function listBench(mf, label, cronId, depths, state) {
-  const res = await call(mf, "list-bench", {
+/** The SQLite file behind the local D1 database (Miniflare's D1 Durable Object storage). */
+async function findD1File(dir) {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const found = await findD1File(p);
+      if (found) return found;
+    } else if (e.name.endsWith(".sqlite") && e.name !== "metadata.sqlite" && dir.includes("D1")) {
+      return p;
+    }
+  }
+  return null;
+}
+
+/** A read-only node:sqlite connection to the same database file (WAL: safe beside workerd). */
+async function openSqlite(persistDir) {
+  const file = await findD1File(join(persistDir, "d1"));
+  if (!file) throw new Error(`no D1 SQLite file under ${persistDir}`);
+  const emit = process.emitWarning;
+  process.emitWarning = (w, ...rest) =>
+    String(w).includes("SQLite") ? undefined : emit.call(process, w, ...rest);
+  const { DatabaseSync } = await import("node:sqlite");
+  return new DatabaseSync(file, { readOnly: true });
+}
+
+const SQL_REPS = 200;
+
+/**
+ * Times the exact statement `listRuns` issues (SQL text and bind values captured
+ * from it in the Worker) directly on the SQLite file, with µs resolution: the
+ * query alone, without workerd's hop to the D1 object.
+ */
+async function sqlOnly(mf, sqlite, cronId, targets, state) {
+  const stmts = [];
+  for (const t of targets) {
+    const [q] = await call(mf, "list-sql", {
+      cronId,
+      limit: PAGE,
+      state,
+      cursorRunId: t.cursorId ?? undefined,
+    });
+    stmts.push({ stmt: sqlite.prepare(q.sql), params: q.params, samples: [] });
+  }
+  for (const s of stmts) for (let i = 0; i < 20; i++) s.stmt.all(...s.params);
+  for (let i = 0; i < SQL_REPS; i++) {
+    for (const s of stmts) {
+      const t = process.hrtime.bigint();
+      s.stmt.all(...s.params);
+      s.samples.push(Number(process.hrtime.bigint() - t) / 1000);
+    }
+  }
+  return stmts.map((s) => summarize(s.samples));
+}
+
+async function listBench(ctx, label, cronId, depths, state) {
+  const res = await call(ctx.mf, "list-bench", {
     cronId,
     depths,
     reps: cfg.reps,
     group: cfg.group,
     limit: PAGE,
     state,
+    floor: true,
   });
-  const first = summarize(res[0].samples);
-  return res.map((r) => {
+  ctx.floors.push({ label, ...summarize(res.floor) });
+  const sql = await sqlOnly(ctx.mf, ctx.sqlite, cronId, res.targets, state);
+  const first = summarize(res.targets[0].samples);
+  return res.targets.map((r, i) => {
     const s = summarize(r.samples);
     return {
       label,
@@ -192,6 +249,9 @@ async function listBench(mf, label, cronId, depths, state) {
       p95: s.p95,
       ratio50: s.p50 / first.p50,
       ratio95: s.p95 / first.p95,
+      sqlP50: sql[i].p50,
+      sqlP95: sql[i].p95,
+      sqlRatio50: sql[i].p50 / sql[0].p50,
     };
   });
 }
@@ -229,6 +289,7 @@ async function main() {
   say(`D1 state in ${persistDir}`);
   const mf = await startMiniflare(scriptPath, persistDir);
   const result = { cfg, info, now: NOW };
+  const ctx = { mf, sqlite: null, floors: [] };
 
   try {
     // Schema: the project's migrations, in order.
@@ -257,12 +318,13 @@ async function main() {
     const hotId = hot.cron_ids[0].cron_id;
     result.hotSeed = { rows: hot.rows, ms: hot.ms };
     const hotFailed = Math.floor(cfg.hotRuns / 10); // k % 10 = 7 is failed
+    ctx.sqlite = await openSqlite(persistDir);
 
     say("runs.list on the lone job");
     const lists = [];
     const soloLabel = `${int(cfg.hotRuns)} rows (this job only)`;
-    lists.push(...(await listBench(mf, soloLabel, hotId, depthsFor(cfg.hotRuns))));
-    lists.push(...(await listBench(mf, soloLabel, hotId, depthsFor(hotFailed), "failed")));
+    lists.push(...(await listBench(ctx, soloLabel, hotId, depthsFor(cfg.hotRuns))));
+    lists.push(...(await listBench(ctx, soloLabel, hotId, depthsFor(hotFailed), "failed")));
     result.walk = await call(mf, "walk", { cronId: hotId, limit: 100 });
     say(
       `walk of the job with limit 100: ${result.walk.pages} pages, ${int(result.walk.rows)} rows, ${result.walk.ms} ms, ordered=${result.walk.ordered}`,
@@ -296,14 +358,14 @@ async function main() {
 
     say("runs.list in the big table");
     const bigLabel = `${int(before.total)} rows (all jobs)`;
-    lists.push(...(await listBench(mf, bigLabel, hotId, depthsFor(cfg.hotRuns))));
-    lists.push(...(await listBench(mf, bigLabel, hotId, depthsFor(hotFailed), "failed")));
+    lists.push(...(await listBench(ctx, bigLabel, hotId, depthsFor(cfg.hotRuns))));
+    lists.push(...(await listBench(ctx, bigLabel, hotId, depthsFor(hotFailed), "failed")));
     const midJob = regular[Math.floor(regular.length / 2)];
     const regularDepths = [0, Math.floor(cfg.runsPerJob / 2), cfg.runsPerJob - PAGE].filter(
       (d, i, a) => d >= 0 && a.indexOf(d) === i,
     );
     const regLabel = `${int(before.total)} rows, a ${int(cfg.runsPerJob)}-run job`;
-    lists.push(...(await listBench(mf, regLabel, midJob, regularDepths)));
+    lists.push(...(await listBench(ctx, regLabel, midJob, regularDepths)));
 
     // 3. The daily purge, invocation after invocation, until complete.
     const invocations = [];
@@ -350,8 +412,9 @@ async function main() {
 
     say("runs.list after the purge");
     const afterLabel = `${int(after.total)} rows (after purge)`;
-    lists.push(...(await listBench(mf, afterLabel, hotId, depthsFor(cfg.hotRuns))));
+    lists.push(...(await listBench(ctx, afterLabel, hotId, depthsFor(cfg.hotRuns))));
     result.lists = lists;
+    result.floors = ctx.floors;
 
     // Query plans: every statement the daily handler issued, and listRuns' variants.
     const listQueries = [];
@@ -383,6 +446,7 @@ async function main() {
     result.verified = verified;
     result.totalSeconds = (performance.now() - t0) / 1000;
   } finally {
+    ctx.sqlite?.close();
     await mf.dispose();
     if (args.keep) say(`kept D1 state in ${persistDir}`);
     else await rm(persistDir, { recursive: true, force: true });

@@ -265,6 +265,8 @@ interface ListBenchRequest {
   limit: number;
   state?: "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
   warmup?: number;
+  /** Also time a D1 call that does nothing (`SELECT 1`): the floor of any D1 call. */
+  floor?: boolean;
 }
 
 /**
@@ -275,6 +277,7 @@ interface ListBenchRequest {
 async function listBench(db: D1Database, req: ListBenchRequest) {
   const targets: {
     depth: number;
+    cursorId: string | null;
     cursor?: string;
     expectFirst: string | null;
     samples: number[];
@@ -295,6 +298,7 @@ async function listBench(db: D1Database, req: ListBenchRequest) {
     if (depth > 0 && !cursorId) throw new Error(`no run at depth ${depth}`);
     targets.push({
       depth,
+      cursorId,
       cursor: cursorId ? encodeCursor(cursorId) : undefined,
       expectFirst: await at(depth),
       samples: [],
@@ -310,14 +314,24 @@ async function listBench(db: D1Database, req: ListBenchRequest) {
       page.items.length === req.limit &&
       page.items.every((r, i, a) => i === 0 || a[i - 1]!.run_id > r.run_id);
   }
+  const floor: number[] = [];
+  const nothing = db.prepare("SELECT 1 AS one");
   for (let s = 0; s < req.reps; s++) {
     for (const t of targets) {
       const t0 = Date.now();
       for (let g = 0; g < req.group; g++) await call(t);
       t.samples.push((Date.now() - t0) / req.group);
     }
+    if (req.floor) {
+      const t0 = Date.now();
+      for (let g = 0; g < req.group; g++) await nothing.first();
+      floor.push((Date.now() - t0) / req.group);
+    }
   }
-  return targets.map(({ depth, samples, ok }) => ({ depth, samples, ok }));
+  return {
+    targets: targets.map(({ depth, cursorId, samples, ok }) => ({ depth, cursorId, samples, ok })),
+    floor,
+  };
 }
 
 /** Walks a job's whole history with `listRuns` cursors (checks order and completeness). */

@@ -11,6 +11,8 @@ import { routes } from "./routes";
 function pathPattern(path: string): RegExp {
   return new RegExp(`^${path.replace(/:[a-z_]+/g, "[^/]+")}/?$`);
 }
+const CRON_IN_PATH = /cron_[0-9A-HJKMNP-TV-Z]{26}/;
+const RUN_IN_PATH = /run_[0-9A-HJKMNP-TV-Z]{26}/;
 const patterns = routes.map((r) => ({ method: r.method, re: pathPattern(r.path) }));
 
 function errorResponse(c: Context<AppEnv>, e: ApiError) {
@@ -28,11 +30,15 @@ export function newApp() {
     const started = Date.now();
     await next();
     c.res.headers.set("X-Request-Id", request_id);
+    const path = new URL(c.req.url).pathname;
+    // One line per request; ids only — never bodies, payloads, headers or keys.
     log("http.request", {
       request_id,
       tenant_id: c.var.tenant_id ?? null,
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: path.slice(0, 200),
+      cron_id: CRON_IN_PATH.exec(path)?.[0] ?? null,
+      run_id: RUN_IN_PATH.exec(path)?.[0] ?? null,
       status: c.res.status,
       duration_ms: Date.now() - started,
     });

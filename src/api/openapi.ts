@@ -88,13 +88,13 @@ function errorResponses(route: Route) {
   if (route.path.includes(":id")) codes.add("NOT_FOUND");
   if (route.doc.body || route.doc.query) codes.add("VALIDATION_ERROR");
   if (route.doc.body)
-    ["INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"].forEach((c) => codes.add(c));
+    for (const c of ["INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"]) codes.add(c);
   if (
     route.operation === "cron.create" ||
     route.operation === "cron.update" ||
     route.operation === "cron.preview"
   ) {
-    ["INVALID_CRON", "INVALID_TIMEZONE"].forEach((c) => codes.add(c));
+    for (const c of ["INVALID_CRON", "INVALID_TIMEZONE"]) codes.add(c);
   }
   if (route.operation === "cron.create" || route.operation === "cron.update")
     codes.add("INVALID_URL");

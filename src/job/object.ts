@@ -237,6 +237,8 @@ export class JobObject extends DurableObject<Env> {
           tenant_id: job.tenant_id,
           cron_id: job.cron_id,
           run_id,
+          trigger: run.trigger,
+          scheduled_for: new Date(run.scheduled_for).toISOString(),
           attempt,
           status: result.response_status,
           ok: result.ok,

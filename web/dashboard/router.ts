@@ -79,3 +79,10 @@ export async function loop(signal: AbortSignal, tick: () => Promise<number>): Pr
     }
   }
 }
+
+/** What a view gets: where to render, its route, and a signal aborted when it is left. */
+export interface ViewContext<R extends Route = Route> {
+  root: HTMLElement;
+  route: R;
+  signal: AbortSignal;
+}

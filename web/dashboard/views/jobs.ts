@@ -1,0 +1,161 @@
+// The jobs list: filter by status, cursor pagination (a stack of cursors for "Previous"),
+// descriptions from /preview and success rates from /stats filled in as they arrive.
+import { api, describe } from "../api";
+import { badge, errorPanel, h, replace, title } from "../dom";
+import { dateTime, percent, relative } from "../format";
+import { go, links, type Route, type ViewContext } from "../router";
+import type { CronRecord } from "../types";
+
+const PAGE_SIZE = 20;
+const STATUSES = ["active", "paused", "completed"];
+
+export const rel = (iso: string | null) =>
+  iso ? h("span", { class: "rel", "data-rel": iso }, relative(iso)) : null;
+
+/** A table cell that becomes a labelled row of a card on narrow screens. */
+export const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
+  h("td", { "data-label": label }, ...content);
+
+function scheduleCell(job: CronRecord) {
+  if (job.schedule === null) {
+    return cell(
+      "Schedule",
+      h("span", null, "Once"),
+      h("span", { class: "sub" }, dateTime(job.run_at, job.timezone, false)),
+    );
+  }
+  const desc = h("span", { class: "sub" }, "…");
+  describe(job.schedule, job.timezone).then(
+    (d) => {
+      desc.textContent = d;
+    },
+    () => {
+      desc.textContent = "";
+    },
+  );
+  return cell("Schedule", h("code", null, job.schedule), desc);
+}
+
+function row(job: CronRecord, signal: AbortSignal) {
+  const rate = h("span", { class: "muted" }, "…");
+  api.stats(job.cron_id, 100, signal).then(
+    (s) => {
+      rate.textContent = s.success_rate === null ? "—" : percent(s.success_rate);
+      rate.className = "";
+      rate.title = `${s.counts.succeeded} succeeded, ${s.counts.failed} failed of the last ${s.runs} runs`;
+    },
+    () => {
+      rate.textContent = "—";
+    },
+  );
+  return h(
+    "tr",
+    null,
+    cell(
+      "Name",
+      h("a", { href: links.job(job.cron_id), class: "job-link" }, job.name),
+      h("span", { class: "sub url" }, `${job.method} ${job.url}`),
+    ),
+    scheduleCell(job),
+    cell("Timezone", job.timezone),
+    cell("Status", badge(job.status)),
+    cell(
+      "Next run",
+      job.next_run_at
+        ? [dateTime(job.next_run_at, job.timezone, false), h("span", { class: "sub" }, rel(job.next_run_at))]
+        : h("span", { class: "muted" }, "—"),
+    ),
+    cell("Last run", badge(job.last_run_state), " ", rel(job.last_run_at)),
+    cell("Success", rate),
+  );
+}
+
+export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>>) {
+  const { root, signal } = ctx;
+  const status = ctx.route.query.get("status") ?? "";
+  const cursors: (string | undefined)[] = [undefined];
+  let page = 0;
+
+  const filter = h(
+    "select",
+    { id: "status-filter", name: "status" },
+    h("option", { value: "" }, "All"),
+    ...STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)),
+  );
+  filter.addEventListener("change", () => go(links.jobs(filter.value)));
+  const refresh = h("button", { type: "button", onclick: () => load() }, "Refresh");
+  const body = h("div", { class: "table-wrap", "aria-live": "polite", "aria-busy": "true" });
+  const prev = h("button", { type: "button", disabled: true }, "Previous");
+  const next = h("button", { type: "button", disabled: true }, "Next");
+  const where = h("span", { class: "muted" });
+  prev.addEventListener("click", () => {
+    page = Math.max(0, page - 1);
+    load();
+  });
+  next.addEventListener("click", () => {
+    page++;
+    load();
+  });
+
+  replace(
+    root,
+    h(
+      "div",
+      { class: "view-head" },
+      title("Jobs"),
+      h("a", { href: links.create(), class: "button primary" }, "New job"),
+    ),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("label", { for: "status-filter" }, "Status"),
+      filter,
+      refresh,
+    ),
+    body,
+    h("nav", { class: "pager", "aria-label": "Jobs pages" }, prev, where, next),
+  );
+
+  async function load() {
+    body.setAttribute("aria-busy", "true");
+    try {
+      const res = await api.list(
+        { limit: PAGE_SIZE, cursor: cursors[page], status: status || undefined },
+        signal,
+      );
+      cursors[page + 1] = res.next_cursor ?? undefined;
+      prev.disabled = page === 0;
+      next.disabled = !res.next_cursor;
+      where.textContent = page > 0 || res.next_cursor ? `Page ${page + 1}` : "";
+      if (res.items.length === 0) {
+        replace(
+          body,
+          h(
+            "div",
+            { class: "panel empty" },
+            h("p", null, status ? `No ${status} jobs.` : "No jobs yet."),
+            h("a", { href: links.create() }, "Create a job"),
+          ),
+        );
+      } else {
+        const cols = ["Name", "Schedule", "Timezone", "Status", "Next run", "Last run", "Success"];
+        replace(
+          body,
+          h(
+            "table",
+            { class: "responsive jobs-table" },
+            h("caption", { class: "visually-hidden" }, "Jobs"),
+            h("thead", null, h("tr", null, ...cols.map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", null, ...res.items.map((j) => row(j, signal))),
+          ),
+        );
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      replace(body, errorPanel(e, () => load()));
+    } finally {
+      body.setAttribute("aria-busy", "false");
+    }
+  }
+  await load();
+}
