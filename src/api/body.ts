@@ -97,18 +97,30 @@ export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string,
   return value as Record<string, unknown>;
 }
 
+const MAX_DETAILS = 50;
+/** Client-supplied names are echoed back, but never at unbounded length. */
+const clip = (text: string, max = 100) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
 export function zodDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((i) => {
-    const base = i.path.map(String).join(".");
+  const details: ErrorDetail[] = [];
+  for (const i of error.issues) {
+    const base = i.path.map((p) => clip(String(p))).join(".");
     if (i.code === "unrecognized_keys") {
-      return {
-        path: base || i.keys.join(","),
-        message: `unknown field(s): ${i.keys.join(", ")}`,
-        code: i.code,
-      };
-    }
-    return { path: base, message: i.message, code: i.code };
-  });
+      const shown = i.keys.slice(0, 20);
+      for (const key of shown) {
+        const path = base ? `${base}.${clip(key)}` : clip(key);
+        details.push({ path, message: `unknown field ${path}`, code: i.code });
+      }
+      if (i.keys.length > shown.length) {
+        details.push({
+          path: base,
+          message: `and ${i.keys.length - shown.length} more unknown fields`,
+          code: i.code,
+        });
+      }
+    } else details.push({ path: base, message: clip(i.message, 300), code: i.code });
+  }
+  return details.slice(0, MAX_DETAILS);
 }
 
 /** Validates with zod; every failure becomes 400 VALIDATION_ERROR listing each bad field. */
@@ -120,5 +132,5 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infe
     .slice(0, 5)
     .map((d) => (d.path ? `${d.path}: ${d.message}` : d.message))
     .join("; ");
-  throw new ApiError("VALIDATION_ERROR", `invalid request: ${summary}`, details);
+  throw new ApiError("VALIDATION_ERROR", `invalid request: ${clip(summary, 500)}`, details);
 }

@@ -6,6 +6,7 @@ import { HTTP_METHODS, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_HEADERS = 32;
 export const MAX_HEADER_VALUE = 4096;
+export const MAX_HEADER_NAME = 256;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding"]);
 
@@ -33,7 +34,7 @@ export const headersSchema = z
     for (const name of names) {
       const lower = name.toLowerCase();
       const value = headers[name]!;
-      if (!TOKEN.test(name)) {
+      if (!TOKEN.test(name) || name.length > MAX_HEADER_NAME) {
         ctx.addIssue({ code: "custom", path: [name], message: "not a valid header name" });
       } else if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith("x-cron-")) {
         ctx.addIssue({
@@ -59,14 +60,19 @@ export const headersSchema = z
     }
   });
 
-export const payloadSchema = z.json().superRefine((value, ctx) => {
-  if (new TextEncoder().encode(JSON.stringify(value)).byteLength > MAX_PAYLOAD_BYTES) {
-    ctx.addIssue({
-      code: "custom",
-      message: `payload larger than ${MAX_PAYLOAD_BYTES} bytes when serialized`,
-    });
-  }
-});
+// The body already came through JSON.parse, so any value here is JSON. It is kept
+// as parsed (z.json() would rebuild objects and silently drop a "__proto__" member).
+export const payloadSchema = z
+  .unknown()
+  .describe("any JSON value, sent as the request body")
+  .superRefine((value, ctx) => {
+    if (new TextEncoder().encode(JSON.stringify(value)).byteLength > MAX_PAYLOAD_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        message: `payload larger than ${MAX_PAYLOAD_BYTES} bytes when serialized`,
+      });
+    }
+  });
 
 const idempotencyKey = text(255).min(1);
 

@@ -6,7 +6,7 @@ import { notifyFailure, sendAttempt } from "../delivery/send";
 import { allowPrivateTargets, type Env } from "../env";
 import { log } from "../lib/log";
 import { newRunId } from "../lib/ulid";
-import { deleteJobRow, upsertJobStatement } from "../runs/jobs-db";
+import { deleteJobRow, indexRowOf, upsertJobStatement } from "../runs/jobs-db";
 import { deleteRunsOfJob, upsertRunStatement } from "../runs/runs-db";
 import * as core from "./core";
 import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "./record";
@@ -47,9 +47,10 @@ export class JobObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------ RPC (called by the Worker)
 
-  async create(init: core.NewJob): Promise<Outcome<CronRecord>> {
+  /** Stores a new job (built by core.createJob at the edge, whose index row is already claimed). */
+  async create(state: JobState): Promise<Outcome<CronRecord>> {
     if (this.job) return fail("INTERNAL", "job id already in use");
-    await this.commit({ state: core.createJob(init, Date.now()), effects: [] });
+    await this.commit({ state, effects: [] });
     await this.d1;
     return { ok: true, value: toCronRecord(this.job!) };
   }
@@ -198,18 +199,7 @@ export class JobObject extends DurableObject<Env> {
     const db = this.env.DB;
     const statements = rows.map((r) => upsertRunStatement(db, r));
     if (indexChanged) {
-      statements.push(
-        upsertJobStatement(db, {
-          cron_id: state.cron_id,
-          tenant_id: state.tenant_id,
-          status: state.status,
-          next_run_at: state.next_run_at,
-          retention_days: state.config.retention_days,
-          record,
-          created_at: state.created_at,
-          updated_at: state.updated_at,
-        }),
-      );
+      statements.push(upsertJobStatement(db, { ...indexRowOf(state), record }));
     }
     this.d1 = this.d1.then(async () => {
       if (!this.job) return; // deleted meanwhile: write nothing back

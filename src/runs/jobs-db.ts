@@ -1,5 +1,5 @@
-import type { CronRecord } from "../job/record";
-import type { JobStatus } from "../job/types";
+import { type CronRecord, toCronRecord } from "../job/record";
+import type { JobState, JobStatus } from "../job/types";
 import { CRON_ID_RE } from "../lib/ulid";
 import { decodeCursor, type Page, pageOf } from "./cursor";
 
@@ -13,6 +13,47 @@ export interface JobIndexRow {
   record: CronRecord;
   created_at: number;
   updated_at: number;
+}
+
+export function indexRowOf(state: JobState): JobIndexRow {
+  return {
+    cron_id: state.cron_id,
+    tenant_id: state.tenant_id,
+    status: state.status,
+    next_run_at: state.next_run_at,
+    retention_days: state.config.retention_days,
+    record: toCronRecord(state),
+    created_at: state.created_at,
+    updated_at: state.updated_at,
+  };
+}
+
+/** Inserts a new job's index row only while the tenant is under its quota; false when full. */
+export async function claimJobSlot(
+  db: D1Database,
+  row: JobIndexRow,
+  quota: number,
+): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE (SELECT COUNT(*) FROM jobs WHERE tenant_id = ?) < ?`,
+    )
+    .bind(
+      row.cron_id,
+      row.tenant_id,
+      row.status,
+      row.next_run_at,
+      row.retention_days,
+      JSON.stringify(row.record),
+      row.created_at,
+      row.updated_at,
+      row.tenant_id,
+      quota,
+    )
+    .run();
+  return (res.meta.changes ?? 0) === 1;
 }
 
 export function upsertJobStatement(db: D1Database, row: JobIndexRow): D1PreparedStatement {
@@ -45,14 +86,6 @@ export async function jobBelongsTo(db: D1Database, cronId: string, tenantId: str
     .bind(cronId, tenantId)
     .first<{ ok: number }>();
   return r !== null;
-}
-
-export async function countJobs(db: D1Database, tenantId: string): Promise<number> {
-  const r = await db
-    .prepare("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = ?")
-    .bind(tenantId)
-    .first<{ n: number }>();
-  return r?.n ?? 0;
 }
 
 export async function listJobs(

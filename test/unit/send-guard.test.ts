@@ -2,8 +2,8 @@
 // the target before the first request and every redirect hop; notifyFailure checks the
 // webhook. A fake fetcher stands in for the network and records what would have been sent.
 import { describe, expect, it } from "vitest";
-import type { RunRow } from "../../src/job/types";
 import { type DeliveryJob, notifyFailure, sendAttempt } from "../../src/delivery/send";
+import type { RunRow } from "../../src/job/types";
 
 const job = (url: string): DeliveryJob => ({
   cron_id: "cron_01M85C67QJY8V9G5E3MR1PNZDM",
@@ -24,8 +24,10 @@ function fakeFetcher(responses: Array<() => Response>) {
   return { fetcher, calls };
 }
 
-const redirect = (location: string, status = 302) => () =>
-  new Response(null, { status, headers: { location } });
+const redirect =
+  (location: string, status = 302) =>
+  () =>
+    new Response(null, { status, headers: { location } });
 const okResponse = () => new Response("fine", { status: 200 });
 
 describe("sendAttempt re-checks every hop", () => {

@@ -33,7 +33,12 @@ export const FAR = "0 0 1 1 *";
 const FINISHED = new Set(["succeeded", "failed", "skipped"]);
 
 /** Polls runs.get through `call` (so through fresh keys) until the run has finished. */
-export async function waitForRunWith(call: Call, cronId: string, runId: string, timeoutMs = 10_000) {
+export async function waitForRunWith(
+  call: Call,
+  cronId: string,
+  runId: string,
+  timeoutMs = 10_000,
+) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const r = await call("GET", `/v1/cron/runs/get/${cronId}/${runId}`);

@@ -4,7 +4,6 @@
 // at dispatch time, shown here by planting a private URL in a job's stored state.
 import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { JobObject } from "../../src/job/object";
 import { receiverLog, receiverUrl, uniquePath, waitFor } from "../worker/helpers";
 import { FAR, tenantClient, waitForRunWith } from "./client";
 
@@ -259,7 +258,7 @@ describe("URL guard at dispatch time", () => {
     const target = uniquePath("ok");
     const hook = uniquePath("ok");
     const stub = env.JOB.get(env.JOB.idFromName(job.cron_id));
-    await runInDurableObject(stub, async (instance: JobObject, state) => {
+    await runInDurableObject(stub, async (instance, state) => {
       const inner = instance as unknown as {
         job: { config: { url: string; on_failure_webhook: string | null } };
       };

@@ -1,7 +1,8 @@
 import { allowPrivateTargets } from "../../env";
+import { createJob } from "../../job/core";
 import { randomToken } from "../../lib/crypto";
 import { newCronId } from "../../lib/ulid";
-import { countJobs } from "../../runs/jobs-db";
+import { claimJobSlot, deleteJobRow, indexRowOf } from "../../runs/jobs-db";
 import { readJsonObject, validate } from "../body";
 import { jobStub } from "../context";
 import { ApiError, unwrap } from "../errors";
@@ -48,19 +49,21 @@ export default defineRoute({
     });
     const tenant_id = c.get("tenant_id");
     const quota = Number(c.env.JOB_QUOTA ?? DEFAULT_JOB_QUOTA) || DEFAULT_JOB_QUOTA;
-    if ((await countJobs(c.env.DB, tenant_id)) >= quota) {
+    const cron_id = newCronId();
+    const state = createJob(
+      { cron_id, tenant_id, signing_secret: randomToken("whsec_"), config, enabled },
+      Date.now(),
+    );
+    // The index row is claimed first, by one conditional INSERT: D1 runs it
+    // atomically, so concurrent creates cannot overshoot the quota.
+    if (!(await claimJobSlot(c.env.DB, indexRowOf(state), quota))) {
       throw new ApiError("QUOTA_EXCEEDED", `this tenant already has the maximum of ${quota} jobs`);
     }
-    const cron_id = newCronId();
-    const record = unwrap(
-      await jobStub(c.env, cron_id).create({
-        cron_id,
-        tenant_id,
-        signing_secret: randomToken("whsec_"),
-        config,
-        enabled,
-      }),
-    );
-    return ok(c, record, 201);
+    try {
+      return ok(c, unwrap(await jobStub(c.env, cron_id).create(state)), 201);
+    } catch (e) {
+      await deleteJobRow(c.env.DB, cron_id); // give the slot back
+      throw e;
+    }
   },
 });
