@@ -309,7 +309,9 @@ describe("overlap with a target slower than the schedule", () => {
       expect(delivered.has(r.run_id), `run ${r.run_id} was sent`).toBe(true);
     }
     // Between two delivered slots, every slot is there, skipped.
-    const sent = runs.filter((r) => r.state === "succeeded").map((r) => Date.parse(r.scheduled_for));
+    const sent = runs
+      .filter((r) => r.state === "succeeded")
+      .map((r) => Date.parse(r.scheduled_for));
     for (let i = 1; i < sent.length; i++) {
       const between = runs.filter((r) => {
         const s = Date.parse(r.scheduled_for);
@@ -387,12 +389,22 @@ describe("the queue holds at most 10", () => {
     expect((await api.del(`/v1/cron/delete/${job.cron_id}`)).status).toBe(200);
     const sorted = runs.sort(bySlot);
     expect(sorted.filter((r) => r.state === "running")).toHaveLength(1);
-    expect(sorted.filter((r) => r.state === "queued"), "queued runs").toHaveLength(10);
+    expect(
+      sorted.filter((r) => r.state === "queued"),
+      "queued runs",
+    ).toHaveLength(10);
     const skipped = sorted.filter((r) => r.state === "skipped");
     for (const r of skipped) expect(r.error).toMatch(/10 runs already queued/);
     // The queued ones are the 10 slots right after the running one; skipped come after.
     const states = sorted.map((r) => r.state);
-    expect(states.slice(0, 11)).toEqual(["running", ...Array(10).fill("queued")]);
+    const summary = sorted.map(
+      (r) =>
+        `${r.scheduled_for.slice(11, 19)} ${r.state} ${r.error ?? ""} ${JSON.stringify(r.attempt_log)}`,
+    );
+    expect(states.slice(0, 11), summary.join("\n")).toEqual([
+      "running",
+      ...Array(10).fill("queued"),
+    ]);
     expect(new Set(states.slice(11))).toEqual(new Set(["skipped"]));
     expect(requestsTo(receiver!.requests, path)).toHaveLength(1);
   });
