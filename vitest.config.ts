@@ -6,10 +6,17 @@ const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", 
 
 export default defineConfig({
   test: {
+    // Logs (one JSON line per request) are shown for failing tests only.
+    silent: "passed-only",
     projects: [
       {
         // Pure modules (schedule, delivery guard, scheduling core): plain Node, fast.
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // Runtime tests inside workerd with real D1, KV, Durable Objects and alarms.
@@ -28,6 +35,7 @@ export default defineConfig({
         test: {
           name: "worker",
           testTimeout: 30_000,
+          sequence: { groupOrder: 1 },
           include: ["test/worker/**/*.test.ts"],
           setupFiles: ["./test/worker/setup.ts"],
           globalSetup: ["./test/worker/global-setup.ts"],
@@ -53,6 +61,7 @@ export default defineConfig({
         test: {
           name: "worker-guarded",
           testTimeout: 30_000,
+          sequence: { groupOrder: 1 },
           include: ["test/worker-guarded/**/*.test.ts"],
           setupFiles: ["./test/worker-guarded/setup.ts"],
           globalSetup: ["./test/worker-guarded/global-setup.ts"],
@@ -67,6 +76,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // Timing-sensitive end-to-end tests run last, alone on the machine.
+          sequence: { groupOrder: 2 },
         },
       },
     ],
