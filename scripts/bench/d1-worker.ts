@@ -5,7 +5,7 @@
 // Timing happens inside the Worker, so HTTP between Node and workerd is excluded.
 import type { Env } from "../../src/env";
 import { DAY, HOUR } from "../../src/lib/time";
-import { runDailyMaintenance } from "../../src/retention/daily";
+import { purgeWithContinuation, runDailyMaintenance } from "../../src/retention/daily";
 import { encodeCursor } from "../../src/runs/cursor";
 import { listRuns } from "../../src/runs/runs-db";
 
@@ -109,19 +109,20 @@ interface SeedRequest {
   bodyBytes: number;
   /** Jobs per db.batch (one transaction). */
   jobsPerBatch?: number;
+  /** Re-insert only the expired runs of existing jobs (same ids as the first seeding). */
+  expiredOnly?: boolean;
 }
 
 function jobCreatedAt(now: number, j: number): number {
   return now - 500 * DAY + j * 1000;
 }
 
-async function seed(db: D1Database, req: SeedRequest) {
-  const t0 = Date.now();
+async function insertJobs(
+  db: D1Database,
+  req: SeedRequest,
+  jobs: { j: number; cron_id: string }[],
+) {
   const { now, tenant } = req;
-  const jobs: { j: number; cron_id: string }[] = [];
-  for (let j = req.jobStart; j < req.jobStart + req.jobCount; j++) {
-    jobs.push({ j, cron_id: cronIdFor(j, jobCreatedAt(now, j)) });
-  }
   // jobs: multi-row VALUES; ?1 tenant and ?2 record once, then 2 parameters a row:
   // 49 rows use exactly D1's limit of 100 bound parameters per statement.
   for (let i = 0; i < jobs.length; i += 49) {
@@ -137,6 +138,16 @@ async function seed(db: D1Database, req: SeedRequest) {
       .bind(tenant, RECORD, ...chunk.flatMap((c) => [c.cron_id, jobCreatedAt(now, c.j)]))
       .run();
   }
+}
+
+async function seed(db: D1Database, req: SeedRequest) {
+  const t0 = Date.now();
+  const { now, tenant } = req;
+  const jobs: { j: number; cron_id: string }[] = [];
+  for (let j = req.jobStart; j < req.jobStart + req.jobCount; j++) {
+    jobs.push({ j, cron_id: cronIdFor(j, jobCreatedAt(now, j)) });
+  }
+  if (!req.expiredOnly) await insertJobs(db, req, jobs);
   const jobsMs = Date.now() - t0;
 
   const N = req.runsPerJob;
@@ -161,7 +172,7 @@ async function seed(db: D1Database, req: SeedRequest) {
             job.cron_id,
             tenant,
             job.j,
-            N,
+            req.expiredOnly ? E : N,
             E,
             E + P,
             baseE,
@@ -253,6 +264,22 @@ async function purge(db: D1Database, req: { scheduledTime: number }) {
     wall_ms: Date.now() - t0,
     summary,
     statements: [...seen].map(([sql, params]) => ({ sql, params })),
+  };
+}
+
+/** The purge step of the daily handler (the same function) with a different budget, to exercise continuation. */
+async function purgeWithBudget(db: D1Database, req: { scheduledTime: number; budgetMs: number }) {
+  const started = Date.now();
+  const r = await purgeWithContinuation(db, req.scheduledTime, req.budgetMs);
+  return {
+    wall_ms: Date.now() - started,
+    summary: {
+      purge_deleted: r.deleted,
+      purge_jobs: r.jobs_scanned,
+      purge_complete: r.complete,
+      purge_resumed_from: r.resumed_from,
+    },
+    statements: [],
   };
 }
 
@@ -389,12 +416,13 @@ async function exec(db: D1Database, req: { statements: string[] }) {
   return { statements: res.length };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: each op parses its own JSON body
+// Each op takes its own JSON body (scripts/** may use `any`, see biome.json).
 const OPS: Record<string, (db: D1Database, body: any) => Promise<unknown>> = {
   exec,
   seed,
   counts,
   purge,
+  "purge-budget": purgeWithBudget,
   "list-bench": listBench,
   "list-sql": listSql,
   walk,

@@ -2,7 +2,7 @@
 // Markdown tables, and the section writer of BENCHMARKS.md.
 import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -40,6 +40,8 @@ export function machineInfo() {
     wrangler: packageVersion("wrangler"),
     miniflare: packageVersion("miniflare"),
     date: new Date().toISOString().slice(0, 10),
+    /** 1-minute load average when measured: other work on the machine skews numbers. */
+    load: Math.round(loadavg()[0] * 100) / 100,
   };
 }
 
@@ -48,7 +50,8 @@ export function machineLine(info = machineInfo()) {
   const tools = [`Node ${info.node}`];
   if (info.wrangler) tools.push(`wrangler ${info.wrangler}`);
   if (info.miniflare) tools.push(`miniflare ${info.miniflare}`);
-  return `${info.cores} × ${info.cpuModel}, ${info.memoryGiB} GiB RAM, ${info.platform}; ${tools.join(", ")}; ${info.date}`;
+  const load = info.load === undefined ? "" : ` (load average ${info.load} at start)`;
+  return `${info.cores} × ${info.cpuModel}, ${info.memoryGiB} GiB RAM, ${info.platform}; ${tools.join(", ")}; ${info.date}${load}`;
 }
 
 /** Nearest-rank percentile (p in 0..100) of a list of numbers. */

@@ -51,23 +51,36 @@ export async function sweepOverdue(env: Env, now: number) {
   return { overdue: results.length, rearmed, errors };
 }
 
+/**
+ * One purge pass within `budgetMs`, continuing from where the previous invocation
+ * stopped and recording where this one stopped (SPEC §7: bounded, resumable).
+ */
+export async function purgeWithContinuation(
+  db: D1Database,
+  scheduledTime: number,
+  budgetMs: number,
+) {
+  const resumeAfter = await getState(db, "purge.resume_after");
+  const purge = await purgeExpiredRuns(db, {
+    now: scheduledTime,
+    deadline: Date.now() + budgetMs,
+    resumeAfter,
+  });
+  await setState(db, "purge.resume_after", purge.resume_after, Date.now());
+  return { ...purge, resumed_from: resumeAfter };
+}
+
 /** The daily Cron Trigger: purge expired history, then the overdue-alarm sweep. */
 export async function runDailyMaintenance(env: Env, scheduledTime: number) {
   const started = Date.now();
-  const resumeAfter = await getState(env.DB, "purge.resume_after");
-  const purge = await purgeExpiredRuns(env.DB, {
-    now: scheduledTime,
-    deadline: started + PURGE_BUDGET_MS,
-    resumeAfter,
-  });
-  await setState(env.DB, "purge.resume_after", purge.resume_after, Date.now());
+  const purge = await purgeWithContinuation(env.DB, scheduledTime, PURGE_BUDGET_MS);
   const sweep = await sweepOverdue(env, Date.now());
   const keys_expired = await purgeExpiredKeys(env.DB, Date.now());
   const summary = {
     purge_deleted: purge.deleted,
     purge_jobs: purge.jobs_scanned,
     purge_complete: purge.complete,
-    purge_resumed_from: resumeAfter,
+    purge_resumed_from: purge.resumed_from,
     sweep_overdue: sweep.overdue,
     sweep_rearmed: sweep.rearmed.length,
     sweep_errors: sweep.errors.length,
