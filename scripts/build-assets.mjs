@@ -12,7 +12,11 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist/public");
-const exists = (p) => stat(p).then(() => true, () => false);
+const exists = (p) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 // Files are overwritten in place, never removed first: a running `wrangler dev` or
 // test pool may be serving this directory while another one rebuilds it.
@@ -24,14 +28,26 @@ await mkdir(join(out, "docs/vendor"), { recursive: true });
 for (const f of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]) {
   await cp(join(swagger, f), join(out, "docs/vendor", f));
 }
-for (const f of await readdir(join(root, "web/docs"))) await cp(join(root, "web/docs", f), join(out, "docs", f));
+for (const f of await readdir(join(root, "web/docs")))
+  await cp(join(root, "web/docs", f), join(out, "docs", f));
 
-// Dashboard: static files copied, TypeScript entry bundled (with its npm deps).
+// Dashboard: static files copied, TypeScript entry bundled (with its npm deps and the
+// CSS it imports, into assets/app.css). Sources are not copied: .ts/.tsx, .css (bundled)
+// and the dashboard's own tsconfig.json, in subdirectories too.
 const dash = join(root, "web/dashboard");
-if (await exists(dash)) {
-  for (const f of await readdir(dash)) {
-    if (!/\.(ts|tsx)$/.test(f)) await cp(join(dash, f), join(out, f), { recursive: true });
+const isSource = (name) => /\.(ts|tsx|css)$/.test(name) || name === "tsconfig.json";
+async function copyStatic(from, to) {
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const src = join(from, entry.name);
+    if (entry.isDirectory()) await copyStatic(src, join(to, entry.name));
+    else if (!isSource(entry.name)) {
+      await mkdir(to, { recursive: true });
+      await cp(src, join(to, entry.name));
+    }
   }
+}
+if (await exists(dash)) {
+  await copyStatic(dash, out);
   if (await exists(join(dash, "main.ts"))) {
     await build({
       entryPoints: [join(dash, "main.ts")],

@@ -127,15 +127,18 @@ export const api = {
   resume: (cronId: string) => call<CronRecord>("POST", `/v1/cron/resume/${id(cronId)}`),
   trigger: (cronId: string) => call<CronRun>("POST", `/v1/cron/trigger/${id(cronId)}`),
   runs: (cronId: string, q: RunsQuery, signal?: AbortSignal) =>
-    call<Page<CronRun>>("GET", `/v1/cron/runs/list/${id(cronId)}${query({ ...q })}`, undefined, signal),
+    call<Page<CronRun>>(
+      "GET",
+      `/v1/cron/runs/list/${id(cronId)}${query({ ...q })}`,
+      undefined,
+      signal,
+    ),
   run: (cronId: string, runId: string, signal?: AbortSignal) =>
     call<CronRun>("GET", `/v1/cron/runs/get/${id(cronId)}/${id(runId)}`, undefined, signal),
   stats: (cronId: string, window = 100, signal?: AbortSignal) =>
     call<Stats>("GET", `/v1/cron/stats/${id(cronId)}${query({ window })}`, undefined, signal),
-  preview: (
-    body: { schedule: string; timezone?: string; count?: number },
-    signal?: AbortSignal,
-  ) => call<Preview>("POST", "/v1/cron/preview", body, signal),
+  preview: (body: { schedule: string; timezone?: string; count?: number }, signal?: AbortSignal) =>
+    call<Preview>("POST", "/v1/cron/preview", body, signal),
 };
 
 const descriptions = new Map<string, Promise<string>>();

@@ -60,7 +60,7 @@ export function toast(message: string, kind: "info" | "error" = "info"): void {
   toastTimer = setTimeout(() => {
     el.textContent = "";
     el.className = "toast";
-  }, 6000);
+  }, 4000);
 }
 
 /** A heading that receives focus after navigation (screen readers announce the new view). */

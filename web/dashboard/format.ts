@@ -82,15 +82,23 @@ function offsetAt(ms: number, zone: string): number {
   return wall - Math.floor(ms / 1000) * 1000;
 }
 
-/** A `datetime-local` value ("2026-12-01T09:00") read as wall time in `zone` → ISO UTC. */
+/**
+ * A `datetime-local` value ("2026-12-01T09:00") read as wall time in `zone` → ISO UTC.
+ * A repeated wall time (fall back) is its first occurrence; a skipped one (spring
+ * forward) moves forward by the gap (02:30 → 03:30), as a wall clock would.
+ */
 export function wallToIso(wall: string, zone: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(wall);
   if (!m || !isValidZone(zone)) return null;
   const [y, mo, d, hh, mi, ss] = m.slice(1).map((v) => Number(v ?? 0)) as number[];
   const asUtc = Date.UTC(y!, mo! - 1, d!, hh!, mi!, ss!);
-  let t = asUtc - offsetAt(asUtc, zone);
-  const second = offsetAt(t, zone);
-  if (second !== asUtc - t) t = asUtc - second;
+  if (!Number.isFinite(asUtc)) return null;
+  // The zone's offsets a day and a half either side (offsets span −12 h…+14 h): the
+  // ones before and after any transition near this wall time.
+  const before = asUtc - offsetAt(asUtc - 129_600_000, zone);
+  const after = asUtc - offsetAt(asUtc + 129_600_000, zone);
+  const fits = [before, after].filter((t) => t + offsetAt(t, zone) === asUtc);
+  const t = fits.length > 0 ? Math.min(...fits) : before;
   return new Date(t).toISOString();
 }
 

@@ -63,21 +63,34 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Calls `tick` until the view is left; `tick` returns the delay before the next call. */
-export async function loop(signal: AbortSignal, tick: () => Promise<number>): Promise<void> {
-  while (!signal.aborted) {
-    let delay = 10_000;
-    try {
-      delay = await tick();
-    } catch {
-      // a failed refresh shows its own error; keep polling
+/**
+ * Calls `tick` until the view is left; `tick` returns the delay before its next call.
+ * `now()` cuts the current wait short (e.g. right after an action).
+ */
+export function poller(signal: AbortSignal, tick: () => Promise<number>, firstDelay: number) {
+  let wake = () => {};
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      signal.addEventListener("abort", wake, { once: true });
+    });
+  (async () => {
+    await wait(firstDelay);
+    while (!signal.aborted) {
+      let delay = 10_000;
+      try {
+        delay = await tick();
+      } catch {
+        // a failed refresh shows its own error; keep polling
+      }
+      if (!signal.aborted) await wait(delay);
     }
-    try {
-      await sleep(delay, signal);
-    } catch {
-      return;
-    }
-  }
+  })();
+  return { now: () => wake() };
 }
 
 /** What a view gets: where to render, its route, and a signal aborted when it is left. */

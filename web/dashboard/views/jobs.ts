@@ -1,7 +1,7 @@
 // The jobs list: filter by status, cursor pagination (a stack of cursors for "Previous"),
 // descriptions from /preview and success rates from /stats filled in as they arrive.
 import { api, describe } from "../api";
-import { badge, errorPanel, h, replace, title } from "../dom";
+import { badge, type Child, errorPanel, h, replace, title } from "../dom";
 import { dateTime, percent, relative } from "../format";
 import { go, links, type Route, type ViewContext } from "../router";
 import type { CronRecord } from "../types";
@@ -13,7 +13,7 @@ export const rel = (iso: string | null) =>
   iso ? h("span", { class: "rel", "data-rel": iso }, relative(iso)) : null;
 
 /** A table cell that becomes a labelled row of a card on narrow screens. */
-export const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
+export const cell = (label: string, ...content: Child[]) =>
   h("td", { "data-label": label }, ...content);
 
 function scheduleCell(job: CronRecord) {
@@ -54,7 +54,7 @@ function row(job: CronRecord, signal: AbortSignal) {
     cell(
       "Name",
       h("a", { href: links.job(job.cron_id), class: "job-link" }, job.name),
-      h("span", { class: "sub url" }, `${job.method} ${job.url}`),
+      h("span", { class: "sub wrap-anywhere" }, `${job.method} ${job.url}`),
     ),
     scheduleCell(job),
     cell("Timezone", job.timezone),
@@ -62,7 +62,10 @@ function row(job: CronRecord, signal: AbortSignal) {
     cell(
       "Next run",
       job.next_run_at
-        ? [dateTime(job.next_run_at, job.timezone, false), h("span", { class: "sub" }, rel(job.next_run_at))]
+        ? [
+            dateTime(job.next_run_at, job.timezone, false),
+            h("span", { class: "sub" }, rel(job.next_run_at)),
+          ]
         : h("span", { class: "muted" }, "—"),
     ),
     cell("Last run", badge(job.last_run_state), " ", rel(job.last_run_at)),
@@ -84,7 +87,7 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
   );
   filter.addEventListener("change", () => go(links.jobs(filter.value)));
   const refresh = h("button", { type: "button", onclick: () => load() }, "Refresh");
-  const body = h("div", { class: "table-wrap", "aria-live": "polite", "aria-busy": "true" });
+  const body = h("div", { class: "table-wrap", "aria-busy": "true" });
   const prev = h("button", { type: "button", disabled: true }, "Previous");
   const next = h("button", { type: "button", disabled: true }, "Next");
   const where = h("span", { class: "muted" });
@@ -105,13 +108,7 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
       title("Jobs"),
       h("a", { href: links.create(), class: "button primary" }, "New job"),
     ),
-    h(
-      "div",
-      { class: "toolbar" },
-      h("label", { for: "status-filter" }, "Status"),
-      filter,
-      refresh,
-    ),
+    h("div", { class: "toolbar" }, h("label", { for: "status-filter" }, "Status"), filter, refresh),
     body,
     h("nav", { class: "pager", "aria-label": "Jobs pages" }, prev, where, next),
   );
@@ -152,7 +149,10 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
       }
     } catch (e) {
       if (signal.aborted) return;
-      replace(body, errorPanel(e, () => load()));
+      replace(
+        body,
+        errorPanel(e, () => load()),
+      );
     } finally {
       body.setAttribute("aria-busy", "false");
     }

@@ -1,0 +1,227 @@
+// The job form's model: values as typed, client-side checks (the API re-checks
+// everything), the request body they make, and the partial PATCH of an edit.
+import { browserZone, isoToWall, isValidZone, wallToIso } from "./format";
+import type { CronRecord } from "./types";
+
+export interface Values {
+  mode: "schedule" | "once";
+  name: string;
+  schedule: string;
+  run_at: string;
+  url: string;
+  method: string;
+  timezone: string;
+  payload: string;
+  headers: string;
+  retries: string;
+  retry_backoff_seconds: string;
+  timeout_seconds: string;
+  overlap_policy: string;
+  max_runs: string;
+  on_failure_webhook: string;
+  retention_days: string;
+  enabled: boolean;
+}
+export type FieldName = Exclude<keyof Values, "mode">;
+
+export function initialValues(job?: CronRecord): Values {
+  const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+  return {
+    mode: job && job.schedule === null ? "once" : "schedule",
+    name: job?.name ?? "",
+    schedule: job?.schedule ?? "",
+    run_at: job ? isoToWall(job.run_at, job.timezone) : "",
+    url: job?.url ?? "",
+    method: job?.method ?? "POST",
+    timezone: job?.timezone ?? browserZone(),
+    payload: job && job.payload !== null ? pretty(job.payload) : "",
+    headers: job && Object.keys(job.headers).length ? pretty(job.headers) : "",
+    retries: String(job?.retries ?? 3),
+    retry_backoff_seconds: String(job?.retry_backoff_seconds ?? 10),
+    timeout_seconds: String(job?.timeout_seconds ?? 30),
+    overlap_policy: job?.overlap_policy ?? "allow",
+    max_runs: job?.max_runs == null ? "" : String(job.max_runs),
+    on_failure_webhook: job?.on_failure_webhook ?? "",
+    retention_days: String(job?.retention_days ?? 30),
+    enabled: job?.enabled ?? true,
+  };
+}
+
+const FORBIDDEN_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding"]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function integer(text: string, min: number, max: number): string | null {
+  if (!/^\s*-?\d+\s*$/.test(text)) return `Enter a whole number from ${min} to ${max}.`;
+  const n = Number(text);
+  return n < min || n > max ? `Must be from ${min} to ${max}.` : null;
+}
+
+function httpUrl(text: string): string | null {
+  if (text.length > 2048) return "At most 2048 characters.";
+  try {
+    const u = new URL(text);
+    if (u.protocol !== "http:" && u.protocol !== "https:")
+      return "Must start with http:// or https://.";
+    if (u.username || u.password) return "Must not contain a user name or password.";
+    return null;
+  } catch {
+    return "Enter an absolute URL, e.g. https://example.com/hook.";
+  }
+}
+
+function jsonError(text: string): string | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    return `Not valid JSON: ${e instanceof Error ? e.message : "parse error"}`;
+  }
+}
+
+function headersError(text: string): string | null {
+  const bad = jsonError(text);
+  if (bad) return bad;
+  const value: unknown = JSON.parse(text);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return 'Must be a JSON object, e.g. {"X-Team": "ops"}.';
+  const entries = Object.entries(value);
+  if (entries.length > 32) return "At most 32 headers.";
+  for (const [name, v] of entries) {
+    if (!TOKEN.test(name)) return `“${name}” is not a valid header name.`;
+    const lower = name.toLowerCase();
+    if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith("x-cron-"))
+      return `${name} is set by crondo and cannot be given.`;
+    if (typeof v !== "string") return `The value of ${name} must be a string.`;
+    if (v.length > 4096) return `The value of ${name} is longer than 4096 characters.`;
+  }
+  return null;
+}
+
+/** The problem with one field, or null; `edited`: the values of the job being edited. */
+export function check(field: FieldName, v: Values, edited?: Values): string | null {
+  const editing = edited !== undefined;
+  const t = (v[field] as string | boolean).toString().trim();
+  switch (field) {
+    case "name":
+      if (!t) return editing ? "A name is required." : null;
+      return t.length > 200 ? "At most 200 characters." : null;
+    case "schedule":
+      return v.mode === "schedule" && !t ? "Enter a cron expression." : null;
+    case "run_at": {
+      if (v.mode !== "once") return null;
+      if (!t) return "Choose a date and time.";
+      const at = wallToIso(t, v.timezone.trim() || "UTC");
+      if (!at) return "Enter a date and time (and a valid timezone).";
+      // An edit that keeps the time it had (e.g. of a completed one-shot) may leave it past.
+      const kept = edited?.mode === "once" && t === edited.run_at && v.timezone === edited.timezone;
+      return !kept && Date.parse(at) <= Date.now() ? "Must be in the future." : null;
+    }
+    case "url":
+      return t ? httpUrl(t) : "Enter the URL to call.";
+    case "timezone":
+      return !t || isValidZone(t)
+        ? null
+        : "Unknown time zone; use an IANA name like Europe/Berlin.";
+    case "payload":
+      if (!t) return null;
+      if (new TextEncoder().encode(t).byteLength > 256 * 1024) return "At most 256 KiB.";
+      return jsonError(t);
+    case "headers":
+      return t ? headersError(t) : null;
+    case "retries":
+      return integer(t, 0, 10);
+    case "retry_backoff_seconds":
+      return integer(t, 1, 3600);
+    case "timeout_seconds":
+      return integer(t, 1, 900);
+    case "retention_days":
+      return integer(t, 0, 365);
+    case "max_runs":
+      if (!t || (/^\d+$/.test(t) && Number(t) >= 1 && Number.isSafeInteger(Number(t)))) return null;
+      return "Enter a whole number of 1 or more, or leave empty for no limit.";
+    case "on_failure_webhook":
+      return t ? httpUrl(t) : null;
+    default:
+      return null;
+  }
+}
+
+export const FIELDS: FieldName[] = [
+  "name",
+  "url",
+  "method",
+  "schedule",
+  "run_at",
+  "timezone",
+  "payload",
+  "headers",
+  "retries",
+  "retry_backoff_seconds",
+  "timeout_seconds",
+  "overlap_policy",
+  "max_runs",
+  "on_failure_webhook",
+  "retention_days",
+  "enabled",
+];
+
+/** The full create body of valid values (run_at read in the job's timezone). */
+export function toBody(v: Values): Record<string, unknown> {
+  const timezone = v.timezone.trim() || "UTC";
+  const body: Record<string, unknown> = {};
+  if (v.name.trim()) body.name = v.name.trim();
+  if (v.mode === "schedule") body.schedule = v.schedule.trim();
+  else body.run_at = wallToIso(v.run_at, timezone);
+  Object.assign(body, {
+    url: v.url.trim(),
+    method: v.method,
+    timezone,
+    payload: v.payload.trim() ? JSON.parse(v.payload) : null,
+    headers: v.headers.trim() ? JSON.parse(v.headers) : {},
+    retries: Number(v.retries),
+    retry_backoff_seconds: Number(v.retry_backoff_seconds),
+    timeout_seconds: Number(v.timeout_seconds),
+    overlap_policy: v.overlap_policy,
+    max_runs: v.max_runs.trim() ? Number(v.max_runs) : null,
+    on_failure_webhook: v.on_failure_webhook.trim() || null,
+    retention_days: Number(v.retention_days),
+    enabled: v.enabled,
+  });
+  return body;
+}
+
+/** The fields of `body` that differ from `job`: the partial PATCH of an edit. */
+export function changes(
+  job: CronRecord,
+  body: Record<string, unknown>,
+  v: Values,
+  initial: Values,
+) {
+  const out: Record<string, unknown> = {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const [k, value] of Object.entries(body)) {
+    if (k === "schedule" || k === "run_at") continue;
+    if (!same(value, job[k as keyof CronRecord])) out[k] = value;
+  }
+  if (v.mode === "schedule" && body.schedule !== job.schedule) out.schedule = body.schedule;
+  if (
+    v.mode === "once" &&
+    (job.run_at === null || v.run_at !== initial.run_at || "timezone" in out)
+  )
+    out.run_at = body.run_at;
+  return out;
+}
+
+const ALIASES: Record<string, FieldName> = {
+  cron_expr: "schedule",
+  task: "url",
+  task_url: "url",
+  retry: "retries",
+};
+
+/** The form field an API error detail names (`headers.X-Foo` → headers), if any. */
+export function fieldForPath(path: string): FieldName | null {
+  const head = path.split(".")[0] ?? "";
+  const f = (ALIASES[head] ?? head) as FieldName;
+  return FIELDS.includes(f) ? f : null;
+}
