@@ -28,6 +28,20 @@ export function indexRowOf(state: JobState): JobIndexRow {
   };
 }
 
+const INSERT_COLUMNS =
+  "INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at)";
+
+const rowValues = (row: JobIndexRow) => [
+  row.cron_id,
+  row.tenant_id,
+  row.status,
+  row.next_run_at,
+  row.retention_days,
+  JSON.stringify(row.record),
+  row.created_at,
+  row.updated_at,
+];
+
 /** Inserts a new job's index row only while the tenant is under its quota; false when full. */
 export async function claimJobSlot(
   db: D1Database,
@@ -36,22 +50,9 @@ export async function claimJobSlot(
 ): Promise<boolean> {
   const res = await db
     .prepare(
-      `INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?
-       WHERE (SELECT COUNT(*) FROM jobs WHERE tenant_id = ?) < ?`,
+      `${INSERT_COLUMNS} SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM jobs WHERE tenant_id = ?) < ?`,
     )
-    .bind(
-      row.cron_id,
-      row.tenant_id,
-      row.status,
-      row.next_run_at,
-      row.retention_days,
-      JSON.stringify(row.record),
-      row.created_at,
-      row.updated_at,
-      row.tenant_id,
-      quota,
-    )
+    .bind(...rowValues(row), row.tenant_id, quota)
     .run();
   return (res.meta.changes ?? 0) === 1;
 }
@@ -59,21 +60,11 @@ export async function claimJobSlot(
 export function upsertJobStatement(db: D1Database, row: JobIndexRow): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(cron_id) DO UPDATE SET status = excluded.status, next_run_at = excluded.next_run_at,
          retention_days = excluded.retention_days, record = excluded.record, updated_at = excluded.updated_at`,
     )
-    .bind(
-      row.cron_id,
-      row.tenant_id,
-      row.status,
-      row.next_run_at,
-      row.retention_days,
-      JSON.stringify(row.record),
-      row.created_at,
-      row.updated_at,
-    );
+    .bind(...rowValues(row));
 }
 
 export async function deleteJobRow(db: D1Database, cronId: string): Promise<void> {

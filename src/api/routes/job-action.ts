@@ -1,0 +1,28 @@
+// pause, resume and trigger share one shape: a body whose fields other than
+// idempotency_key are ignored (SPEC §3), and one call on the job's object.
+import type { z } from "zod";
+import { readJsonObject, validate } from "../body";
+import { type JobRpc, jobStub } from "../context";
+import { type Outcome, unwrap } from "../errors";
+import { cronIdParam, defineRoute, ok } from "../route";
+import { actionSchema } from "../schemas";
+
+export function jobActionRoute(
+  action: "pause" | "resume" | "trigger",
+  doc: { summary: string; response: z.ZodType; examples?: Record<string, unknown> },
+) {
+  return defineRoute({
+    operation: `cron.${action}`,
+    method: "POST",
+    path: `/v1/cron/${action}/:id`,
+    doc: { ...doc, body: actionSchema },
+    mutating: true,
+    handler: async (c) => {
+      const id = cronIdParam(c);
+      validate(actionSchema, await readJsonObject(c));
+      const stub: JobRpc = jobStub(c.env, id);
+      const outcome: Outcome<unknown> = await stub[action](c.get("tenant_id"));
+      return ok(c, unwrap(outcome));
+    },
+  });
+}
