@@ -13,8 +13,8 @@ export const BENCHMARKS_FILE = join(ROOT, "BENCHMARKS.md");
 const BENCHMARKS_HEADER = `# crondo benchmarks
 
 Measured on a developer machine with the scripts in \`scripts/bench/\`. Each section
-is written by the script named in it, between \`<!-- bench:<id> -->\` markers; rerun
-the script to refresh its section. Numbers are local (workerd, local D1 = SQLite),
+is written by the script named in it, between HTML comment markers named after the
+section; rerun the script to refresh its section. Numbers are local (workerd, local D1 = SQLite),
 not Cloudflare's edge: they compare algorithms and query plans, not production latency.
 `;
 

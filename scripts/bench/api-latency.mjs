@@ -1,0 +1,335 @@
+// API latency under concurrent clients against `wrangler dev`: create, get, list,
+// trigger and runs.list, each a fixed number of requests (default 2,000) issued by
+// 16 concurrent clients (async loops in this process, each waiting for its answer
+// before sending the next), after a short warm-up of the same operation.
+//
+// The per-key rate limit (600 requests a minute, wrangler.toml) would otherwise be
+// what is measured: every client has 4 keys of its own (64 keys of one tenant) and
+// uses them in turn, so no key comes near the limit; 429s are counted and reported.
+//
+//   node scripts/bench/api-latency.mjs [--clients 16] [--requests 2000] [--warmup 100] [--no-write]
+// Standalone it starts its own receiver and wrangler dev and writes the
+// `api-latency` section of BENCHMARKS.md; scripts/bench/run.mjs calls `run()`.
+import { loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { api, cpuDelta, cpuSnapshot, directWorkerUrl, startCrondo } from "./crondo-dev.mjs";
+import {
+  BENCHMARKS_FILE,
+  fixed,
+  int,
+  machineInfo,
+  machineLine,
+  mdTable,
+  percentile,
+  writeSection,
+} from "./lib.mjs";
+import { startReceiver } from "./receiver.mjs";
+
+export const API_TENANT = "bench-api";
+export const KEYS_PER_CLIENT = 4;
+/** Yearly: the created jobs never fire during the benchmark. */
+const SCHEDULE = "0 0 1 1 *";
+/** Jobs that triggers (and so runs.list) are spread over. */
+const TRIGGER_POOL = 200;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `total` requests of `makeRequest(i, key)` by `clients` concurrent loops; client c
+ * uses keys[c * KEYS_PER_CLIENT + (j % KEYS_PER_CLIENT)] for its j-th request.
+ */
+async function drive({ clients, keys, total, makeRequest, expect, pids }) {
+  let next = 0;
+  const lat = [];
+  const statuses = {};
+  const cpu0 = cpuSnapshot(pids());
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let j = 0; ; j++) {
+        const i = next++;
+        if (i >= total) return;
+        const key = keys[(c * KEYS_PER_CLIENT + (j % KEYS_PER_CLIENT)) % keys.length];
+        const t = performance.now();
+        const res = await makeRequest(i, key);
+        if (res.ms === undefined) res.ms = performance.now() - t;
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (res.status === expect) lat.push(res.ms);
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  const cpuD = cpuDelta(cpu0, cpuSnapshot(pids()));
+  const cpu = cpuD.total;
+  const bad = Object.entries(statuses)
+    .filter(([s]) => Number(s) !== expect)
+    .reduce((a, [, v]) => a + v, 0);
+  return {
+    n: total,
+    ok: lat.length,
+    bad,
+    statuses,
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
+    p99: percentile(lat, 99),
+    max: lat.length ? Math.max(...lat) : Number.NaN,
+    rps: total / (wall / 1000),
+    wall,
+    cpuPerReq: cpu / total,
+    cpuByName: cpuD.byName,
+    cores: cpu / wall,
+  };
+}
+
+/** Runs the five operations; needs a running crondo (keys of API_TENANT) and receiver. */
+export async function run({
+  crondo,
+  receiver,
+  clients = 16,
+  requests = 2000,
+  warmup = 100,
+  info = machineInfo(),
+  command = "npm run bench",
+  log = (m) => console.error(`[api-latency] ${m}`),
+}) {
+  const keys = crondo.keys[API_TENANT];
+  if (!keys || keys.length < clients * KEYS_PER_CLIENT) {
+    throw new Error(`need ${clients * KEYS_PER_CLIENT} keys of tenant ${API_TENANT}`);
+  }
+  const base = crondo.url;
+  const ids = [];
+  let created = 0;
+  const createReq = (_i, key) => {
+    const k = created++;
+    return api(base, key, "POST", "/v1/cron/create", {
+      name: `api-${k}`,
+      schedule: SCHEDULE,
+      url: `${receiver.url}/api/${k}`,
+    }).then((res) => {
+      if (res.status === 201) ids.push(res.body.data.cron_id);
+      return res;
+    });
+  };
+  const pick = (n) => ids[Math.floor(Math.random() * Math.min(n, ids.length))];
+  const ops = [
+    { name: "create", method: "POST /v1/cron/create", expect: 201, make: createReq },
+    {
+      name: "get",
+      method: "GET /v1/cron/get/{id}",
+      expect: 200,
+      make: (_i, key) => api(base, key, "GET", `/v1/cron/get/${pick(ids.length)}`),
+    },
+    {
+      name: "list",
+      method: "GET /v1/cron/list?limit=20",
+      expect: 200,
+      make: (_i, key) => api(base, key, "GET", "/v1/cron/list?limit=20"),
+    },
+    {
+      name: "trigger",
+      method: "POST /v1/cron/trigger/{id}",
+      expect: 200,
+      make: (_i, key) => api(base, key, "POST", `/v1/cron/trigger/${pick(TRIGGER_POOL)}`),
+    },
+    {
+      name: "runs.list",
+      method: "GET /v1/cron/runs/list/{id}?limit=20",
+      expect: 200,
+      make: (_i, key) => api(base, key, "GET", `/v1/cron/runs/list/${pick(TRIGGER_POOL)}?limit=20`),
+    },
+  ];
+  // Diagnostics, not goals: the same server's floor (a request that crondo refuses
+  // in its first middleware: no Authorization header → 401, no KV/D1/DO) under the
+  // same concurrency, and get with one client (service time without queueing).
+  ops.unshift({
+    name: "baseline: 401",
+    method: "GET /v1/cron/list (no key)",
+    expect: 401,
+    make: () =>
+      fetch(`${base}/v1/cron/list`).then(
+        async (res) => {
+          await res.arrayBuffer();
+          return { status: res.status };
+        },
+        () => ({ status: 0 }),
+      ),
+    timed: true,
+  });
+  ops.splice(3, 0, {
+    name: "get, 1 client",
+    method: "GET /v1/cron/get/{id}",
+    expect: 200,
+    clients: 1,
+    total: Math.min(requests, 300),
+    make: (_i, key) => api(base, key, "GET", `/v1/cron/get/${pick(ids.length)}`),
+  });
+  // Diagnostic: get and list sent straight to the user worker's workerd, bypassing
+  // wrangler dev's ProxyWorker (a Durable Object every request of `wrangler dev` goes
+  // through): what crondo costs without the local dev proxy.
+  const direct = await directWorkerUrl(crondo);
+  if (direct) {
+    const at = ops.findIndex((o) => o.name === "list") + 1;
+    ops.splice(
+      at,
+      0,
+      {
+        name: "get, direct",
+        method: "GET /v1/cron/get/{id} (user workerd, no proxy)",
+        expect: 200,
+        make: (_i, key) => api(direct, key, "GET", `/v1/cron/get/${pick(ids.length)}`),
+      },
+      {
+        name: "list, direct",
+        method: "GET /v1/cron/list?limit=20 (user workerd, no proxy)",
+        expect: 200,
+        make: (_i, key) => api(direct, key, "GET", "/v1/cron/list?limit=20"),
+      },
+    );
+  } else log("user worker's own port not found: no direct rows");
+  const results = [];
+  const delivered0 = receiver.records.filter((r) => r.src === "api").length;
+  for (const op of ops) {
+    const load = Math.round(loadavg()[0] * 100) / 100;
+    const opClients = op.clients ?? clients;
+    const opTotal = op.total ?? requests;
+    log(`${op.name}: warm-up ${warmup}, then ${opTotal} requests by ${opClients} clients`);
+    await drive({
+      clients: opClients,
+      keys,
+      total: warmup,
+      makeRequest: op.make,
+      expect: op.expect,
+      pids: crondo.pids,
+    });
+    if (op.name === "trigger") await sleep(1000); // let the warm-up's deliveries finish
+    const r = await drive({
+      clients: opClients,
+      keys,
+      total: opTotal,
+      makeRequest: op.make,
+      expect: op.expect,
+      pids: crondo.pids,
+    });
+    results.push({ ...op, ...r, clients: opClients, load });
+    log(
+      `${op.name}: p50 ${fixed(r.p50, 1)} p99 ${fixed(r.p99, 1)} ms, ${fixed(r.rps, 0)} req/s, statuses ${JSON.stringify(r.statuses)}`,
+    );
+    if (op.name === "trigger") await sleep(2000);
+  }
+  const triggered = results.find((r) => r.name === "trigger");
+  const delivered = receiver.records.filter((r) => r.src === "api").length - delivered0;
+  const markdown = render({
+    results,
+    info,
+    command,
+    clients,
+    requests,
+    warmup,
+    jobs: ids.length,
+    triggered: triggered ? triggered.ok + warmup : 0,
+    delivered,
+  });
+  return { results, markdown };
+}
+
+function render({ results, info, command, clients, requests, warmup, jobs, triggered, delivered }) {
+  const f = (v) => fixed(v, 1);
+  return [
+    "## API latency: 16 concurrent clients against wrangler dev",
+    "",
+    `Command: \`${command}\`. Machine: ${machineLine(info)}.`,
+    "",
+    `${clients} clients (async loops in one Node process; each sends its next request when the previous answer has been read) against crondo under \`wrangler dev\` (local workerd, local D1/KV/DO state) on 127.0.0.1; per operation ${int(warmup)} warm-up requests (not counted), then ${int(requests)} requests. Latency: from sending until the whole response body has been read; req/s: requests ÷ the operation's wall time; CPU: wrangler dev's process group (workerd + wrangler's node process) over the operation, per request and in cores used (the client shares the same ${info.cores} cores). **Rate limit**: the per-key limit is 600/min (wrangler.toml, simulated by wrangler dev); each client uses ${KEYS_PER_CLIENT} keys of its own in turn (${clients * KEYS_PER_CLIENT} keys of one tenant), so no key comes near it — the \`other statuses\` column shows any 429.`,
+    "",
+    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).`,
+    "",
+    `Operations in order: **create** ${int(jobs)} jobs (\`${SCHEDULE}\`, yearly: none fires during the run; target the receiver); **get** a random one of them; **list** the first page (\`limit=20\`) of the tenant's ${int(jobs)} jobs; **trigger** one of ${TRIGGER_POOL} of them at random (each trigger also sends a request to the receiver; ${int(delivered)} of ${int(triggered)} triggered runs had arrived when the run ended); **runs.list** the first page of one of those ${TRIGGER_POOL} jobs (about ${int(triggered / TRIGGER_POOL)} runs each).`,
+    "",
+    mdTable(
+      [
+        "operation",
+        "request",
+        "clients",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "req/s",
+        "other statuses",
+        "CPU ms/req",
+        "cores",
+        "load at start",
+      ],
+      results.map((r) => [
+        r.name,
+        `\`${r.method}\``,
+        r.clients,
+        f(r.p50),
+        f(r.p95),
+        f(r.p99),
+        f(r.max),
+        fixed(r.rps, 0),
+        r.bad
+          ? Object.entries(r.statuses)
+              .filter(([s]) => Number(s) !== r.expect)
+              .map(([s, v]) => `${v} × ${s}`)
+              .join(", ")
+          : "none",
+        `${fixed(r.cpuPerReq, 2)} (${Object.entries(r.cpuByName)
+          .filter(([, v]) => v > 0)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${fixed(v / r.n, 2)}`)
+          .join(", ")})`,
+        fixed(r.cores, 2),
+        r.load,
+      ]),
+      ["l", "l", "r", "r", "r", "r", "r", "r", "l", "r", "r", "r"],
+    ),
+    "",
+  ].join("\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: "string", default: "16" },
+      requests: { type: "string", default: "2000" },
+      warmup: { type: "string", default: "100" },
+      "no-write": { type: "boolean", default: false },
+    },
+  });
+  const clients = Number(values.clients);
+  const info = machineInfo();
+  const receiver = await startReceiver();
+  let crondo;
+  const stopAll = async () => {
+    await crondo?.cleanup();
+    await receiver.close();
+  };
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.once(sig, async () => {
+      await stopAll();
+      process.exit(130);
+    });
+  }
+  try {
+    crondo = await startCrondo({
+      keys: { [API_TENANT]: clients * KEYS_PER_CLIENT },
+      log: console.error,
+    });
+    const { markdown } = await run({
+      crondo,
+      receiver,
+      clients,
+      requests: Number(values.requests),
+      warmup: Number(values.warmup),
+      info,
+      command: `node scripts/bench/api-latency.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+    });
+    console.log(markdown);
+    if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "api-latency", markdown);
+  } finally {
+    await stopAll();
+  }
+}
