@@ -156,10 +156,11 @@ describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on t
       // Fired after the restart.
       expect(fresh.length, `job ${i}: new runs delivered after the restart`).toBeGreaterThan(0);
       const back = fresh[0]!.received_at;
-      // No burst: the catch-up run plus on-time slots. In 1 s that is at most 2 (catch-up
-      // and the next slot); in 2 s at most 3 (the catch-up may land late in a second, and
-      // then two on-time slots follow within 2 s of it). A burst of the ~8 missed slots
-      // would show up as many more.
+      // No burst: the catch-up run plus on-time slots. Normally 2 arrive in the first
+      // second back and 3 in two; on a loaded 2-core CI machine the restarted server's
+      // first on-time slots can arrive late and bunch up by one more (seen in CI: 3 in
+      // 1 s). A burst of the ~8 missed slots would show up as many more, and the
+      // old-slots check below is the exact, timing-free form of this guarantee.
       const in1s = fresh.filter((r) => r.received_at < back + 1000).length;
       const in2s = fresh.filter((r) => r.received_at < back + 2000).length;
       // Slots already due when the job came back: only the catch-up one may be run.
@@ -168,8 +169,8 @@ describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on t
         `job ${i}: pre ${pre.length}, post ${fresh.length} (+${redeliveries.length} re-deliveries), ` +
           `back ${back - killAt} ms after the kill, in 1 s ${in1s}, in 2 s ${in2s}, old slots ${oldSlots.size}`,
       );
-      expect(in1s, `job ${i}: deliveries within 1 s of coming back`).toBeLessThanOrEqual(2);
-      expect(in2s, `job ${i}: deliveries within 2 s of coming back`).toBeLessThanOrEqual(3);
+      expect(in1s, `job ${i}: deliveries within 1 s of coming back`).toBeLessThanOrEqual(3);
+      expect(in2s, `job ${i}: deliveries within 2 s of coming back`).toBeLessThanOrEqual(4);
       expect(oldSlots.size, `job ${i}: slots older than the restart delivered after it`).toBe(1);
       // Paused: nothing scheduled after the pause was sent.
       expect(all.filter((r) => slotOf(r) > pausedAt)).toHaveLength(0);
