@@ -158,7 +158,7 @@ function summary({ info, prec, api, d1, d1Section }) {
     const none = c && c.delivered === 0;
     const partial =
       c && c.active < c.requested
-        ? ` (only ${c.active} of ${c.requested} jobs could be resumed)`
+        ? ` (only ${int(c.active)} of ${int(c.requested)} jobs could be resumed)`
         : "";
     const late = c
       ? `deliveries arriving during the window: ${fixed(c.rate, 0)}/s of ${c.active}/s expected, lag p50 ${ms(c.arrivalP50)}, p99 ${ms(c.arrivalP99)}`
