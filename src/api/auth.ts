@@ -21,7 +21,15 @@ export const bearerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const m = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i.exec(header);
   if (!m) throw unauthorized("Authorization header must be: Bearer <api key>");
   const hash = await sha256Hex(m[1]!);
-  const record = await c.env.KEYS.get<KeyRecord>(keyStorageName(hash), "json").catch(() => null);
+  // A failed lookup is our failure (500, retryable), not the caller's: a valid key must
+  // never read as "invalid" because KV was slow or down. Unparseable records are invalid.
+  const raw = await c.env.KEYS.get(keyStorageName(hash));
+  let record: KeyRecord | null = null;
+  try {
+    record = raw === null ? null : (JSON.parse(raw) as KeyRecord);
+  } catch {
+    record = null;
+  }
   if (!record || typeof record.tenant_id !== "string" || record.tenant_id === "") {
     throw unauthorized("invalid API key");
   }

@@ -125,3 +125,18 @@ describe("routing", () => {
     expect(root.headers.get("x-request-id")).toMatch(/^req_/);
   });
 });
+
+describe("key lookup failure", () => {
+  it("is a 500 INTERNAL (retryable), never a 401 for a key that may be valid", async () => {
+    const { vi } = await import("vitest");
+    const key = await createKey("kv-down");
+    const spy = vi.spyOn(env.KEYS, "get").mockRejectedValueOnce(new Error("KV unavailable"));
+    const res = await api("GET", "/v1/cron/list", key);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe("INTERNAL");
+    expect(JSON.stringify(res.body)).not.toContain("KV unavailable");
+    expect((await api("GET", "/v1/cron/list", key)).status).toBe(200);
+  });
+});
