@@ -98,3 +98,17 @@ export async function waitFor<T>(
     await sleep(intervalMs);
   }
 }
+
+/** Every run of a job, all pages (newest first, as runs.list returns them). */
+export async function allRuns(api: Client, cronId: string): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const res = await api.get(`/v1/cron/runs/list/${cronId}?limit=100${q}`);
+    expect(res.status, res.text).toBe(200);
+    items.push(...res.body.data.items);
+    cursor = res.body.data.next_cursor;
+  } while (cursor);
+  return items;
+}

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Received, type Receiver, startReceiver } from "../helpers/receiver";
 import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
-import { type Client, client, requestsTo, sleep, uniquePath } from "./client";
+import { allRuns, client, requestsTo, sleep, uniquePath } from "./client";
 
 const JOBS = 20;
 const FIRE_MS = 5000;
@@ -43,19 +43,6 @@ afterAll(async () => {
 const slotOf = (r: Received) => Date.parse(r.headers["x-cron-scheduled-at"] ?? "");
 const runIdOf = (r: Received) => r.headers["x-cron-run-id"] ?? "";
 const attemptOf = (r: Received) => Number(r.headers["x-cron-attempt"]);
-
-async function allRuns(api: Client, cronId: string): Promise<any[]> {
-  const items: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    const res = await api.get(`/v1/cron/runs/list/${cronId}?limit=100${q}`);
-    expect(res.status, res.text).toBe(200);
-    items.push(...res.body.data.items);
-    cursor = res.body.data.next_cursor;
-  } while (cursor);
-  return items;
-}
 
 describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on the same state", () => {
   it("loses no job, runs no slot twice, and catches up with one run carrying missed_slots", async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../../src/delivery/sign";
 import { type Received, type Receiver, startReceiver } from "../helpers/receiver";
 import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
-import { type Client, client, requestsTo, sleep, uniquePath, waitFor } from "./client";
+import { allRuns, type Client, client, requestsTo, sleep, uniquePath, waitFor } from "./client";
 
 let crondo: CrondoServer | undefined;
 let receiver: Receiver | undefined;
@@ -57,20 +57,6 @@ async function finishedRun(cronId: string, runId: string, timeoutMs = 30_000) {
     },
     { timeoutMs, intervalMs: 250 },
   );
-}
-
-/** Every run of a job, all pages (newest first, as runs.list returns them). */
-async function allRuns(cronId: string): Promise<any[]> {
-  const items: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    const res = await api.get(`/v1/cron/runs/list/${cronId}?limit=100${q}`);
-    expect(res.status, res.text).toBe(200);
-    items.push(...res.body.data.items);
-    cursor = res.body.data.next_cursor;
-  } while (cursor);
-  return items;
 }
 
 const bySlot = (a: { scheduled_for: string }, b: { scheduled_for: string }) =>
@@ -237,7 +223,7 @@ describe("max_runs", () => {
     expect(got, "deliveries of a max_runs 3 job").toHaveLength(3);
     expect(new Set(got.map(slotOf)).size).toBe(3);
     expect(new Set(got.map(runIdOf)).size).toBe(3);
-    const runs = await allRuns(job.cron_id);
+    const runs = await allRuns(api, job.cron_id);
     expect(runs).toHaveLength(3);
   });
 });
@@ -295,7 +281,7 @@ describe("overlap with a target slower than the schedule", () => {
 
     // Let the last delivery finish so every run is final.
     await sleep(Math.max(0, pausedAt + SLOW_MS + 1000 - Date.now()));
-    const runs = (await allRuns(jobs.skip!.cron_id)).sort(bySlot);
+    const runs = (await allRuns(api, jobs.skip!.cron_id)).sort(bySlot);
     const delivered = new Set(got.map(runIdOf));
     const skipped = runs.filter((r) => r.state === "skipped");
     expect(skipped.length, "skipped runs").toBeGreaterThanOrEqual(2);
@@ -325,7 +311,7 @@ describe("overlap with a target slower than the schedule", () => {
 
   it("queue: one at a time, queued runs delivered later in slot order under the same run ids", async () => {
     const cronId = jobs.queue!.cron_id;
-    const atPause = (await allRuns(cronId)).sort(bySlot);
+    const atPause = (await allRuns(api, cronId)).sort(bySlot);
     const queued = atPause.filter((r) => r.state === "queued");
     expect(queued.length, "runs waiting in the queue when paused").toBeGreaterThanOrEqual(2);
     expect(queued.length).toBeLessThanOrEqual(10);
@@ -336,7 +322,7 @@ describe("overlap with a target slower than the schedule", () => {
     const finalRuns = await waitFor(
       "the queue to drain",
       async () => {
-        last = (await allRuns(cronId)).sort(bySlot);
+        last = (await allRuns(api, cronId)).sort(bySlot);
         return last.every((r) => FINISHED.has(r.state)) ? last : undefined;
       },
       { timeoutMs: (queued.length + 2) * (SLOW_MS + 2000), intervalMs: 1000 },
@@ -380,7 +366,7 @@ describe("the queue holds at most 10", () => {
     const runs = await waitFor(
       "2 slots skipped for a full queue",
       async () => {
-        const r = await allRuns(job.cron_id);
+        const r = await allRuns(api, job.cron_id);
         return r.filter((x) => x.state === "skipped").length >= 2 ? r : undefined;
       },
       { timeoutMs: 25_000, intervalMs: 1000 },
