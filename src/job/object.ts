@@ -9,10 +9,13 @@ import { newRunId } from "../lib/ulid";
 import { deleteJobRow, indexRowOf, upsertJobStatement } from "../runs/jobs-db";
 import { deleteRunsOfJob, upsertRunStatement } from "../runs/runs-db";
 import * as core from "./core";
+import { HistoryWrites } from "./history-writes";
 import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "./record";
-import type { JobState, RunRow } from "./types";
+import type { JobConfig, JobState, RunRow } from "./types";
 
+/** Storage keys: the job's state, and its configuration (rewritten only when it changes). */
 const STATE_KEY = "job";
+const CONFIG_KEY = "config";
 /** An alarm handler may run 15 minutes; we never hold it that long. */
 const MAX_ALARM_HOLD_MS = 10 * 60_000;
 
@@ -20,21 +23,36 @@ const notFound = () => fail("NOT_FOUND", "cron job not found");
 
 export class JobObject extends DurableObject<Env> {
   private job: JobState | null = null;
-  private indexed = "";
+  /** The configuration object last written to storage (the core keeps its identity). */
+  private storedConfig: JobConfig | null = null;
   private alarmAt: number | null | undefined;
   private readonly inflight = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  /** D1 writes, chained so they land in order. */
   private d1: Promise<void> = Promise.resolve();
+  /** D1 writes not sent yet (see history-writes.ts), and the timer for the next one due. */
+  private readonly pending = new HistoryWrites();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushAt = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      this.job = (await ctx.storage.get<JobState>(STATE_KEY)) ?? null;
+      this.job = await this.load();
       // Attempts persisted as in flight belonged to a previous instance: nobody
       // will report them any more, so they count as failed (and are retried).
       if (this.job?.active.some((r) => r.state === "running")) {
         await this.commit(core.recover(this.job, this.coreCtx()));
       }
     });
+  }
+
+  private async load(): Promise<JobState | null> {
+    const got = await this.ctx.storage.get<unknown>([STATE_KEY, CONFIG_KEY]);
+    const stored = got.get(STATE_KEY) as Omit<JobState, "config"> | undefined;
+    const config = got.get(CONFIG_KEY) as JobConfig | undefined;
+    if (!stored || !config) return null;
+    this.storedConfig = config;
+    return { ...stored, config };
   }
 
   private coreCtx(): core.CoreCtx {
@@ -50,7 +68,7 @@ export class JobObject extends DurableObject<Env> {
   /** Stores a new job (built by core.createJob at the edge, whose index row is already claimed). */
   async create(state: JobState): Promise<Outcome<CronRecord>> {
     if (this.job) return fail("INTERNAL", "job id already in use");
-    await this.commit({ state, effects: [] });
+    await this.commit({ state, effects: [] }, true);
     await this.d1;
     return { ok: true, value: toCronRecord(this.job!) };
   }
@@ -83,7 +101,7 @@ export class JobObject extends DurableObject<Env> {
     const row = step.effects.find(
       (e): e is Extract<core.Effect, { type: "write_run" }> => e.type === "write_run",
     )!.row;
-    await this.commit(step);
+    await this.commit(step, true);
     await this.d1; // the run is visible to runs.get once we answer
     return { ok: true, value: toCronRun(row) };
   }
@@ -93,10 +111,12 @@ export class JobObject extends DurableObject<Env> {
     if (!job) return notFound();
     this.job = null;
     for (const { abort } of this.inflight.values()) abort.abort();
+    this.dropPendingWrites();
     await this.d1; // let queued history writes land before the history is deleted
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarmAt = null;
+    this.storedConfig = null;
     await deleteJobRow(this.env.DB, job.cron_id);
     await deleteRunsOfJob(this.env.DB, job.cron_id);
     log("job.deleted", { tenant_id: job.tenant_id, cron_id: job.cron_id });
@@ -118,8 +138,8 @@ export class JobObject extends DurableObject<Env> {
       this.alarmAt = Math.max(want, now);
       rearmed = true;
     }
-    this.indexed = "";
-    this.writeD1(this.job, []);
+    this.pending.indexUnknown();
+    this.writeD1(this.job, [], true);
     await this.d1;
     return { cron_id: this.job.cron_id, rearmed };
   }
@@ -128,6 +148,7 @@ export class JobObject extends DurableObject<Env> {
   async settle(): Promise<void> {
     while (this.inflight.size > 0)
       await Promise.allSettled([...this.inflight.values()].map((f) => f.done));
+    this.flush(true);
     await this.d1;
   }
 
@@ -163,53 +184,91 @@ export class JobObject extends DurableObject<Env> {
   // ------------------------------------------------------------ effects
 
   private async mutate(state: JobState): Promise<Outcome<CronRecord>> {
-    await this.commit({ state, effects: [] });
+    await this.commit({ state, effects: [] }, true);
     await this.d1;
     return { ok: true, value: toCronRecord(state) };
   }
 
-  private async commit(step: core.Step): Promise<void> {
-    this.job = step.state;
-    await this.ctx.storage.put(STATE_KEY, step.state);
-    await this.armAlarm(step.state);
+  /**
+   * Saves the state (and the alarm) before any effect: the output gate holds the
+   * attempts started here until the write is durable, so a slot fires once. `urgent`
+   * D1 writes are sent at once (an API call answers after them); see writeD1.
+   */
+  private async commit(step: core.Step, urgent = false): Promise<void> {
+    const state = step.state;
+    this.job = state;
+    // Writes issued without an await between them are committed as one transaction.
+    const { config, ...rest } = state;
+    const writes: Promise<unknown>[] = [];
+    if (config === this.storedConfig) {
+      writes.push(this.ctx.storage.put(STATE_KEY, rest));
+    } else {
+      writes.push(this.ctx.storage.put({ [STATE_KEY]: rest, [CONFIG_KEY]: config }));
+      this.storedConfig = config;
+    }
+    writes.push(this.armAlarm(state));
+    await Promise.all(writes);
     const rows: RunRow[] = [];
     for (const effect of step.effects) {
       if (effect.type === "write_run") rows.push(effect.row);
       else if (effect.type === "start_attempt") this.startAttempt(effect.run_id, effect.attempt);
       else this.notify(effect.row);
     }
-    this.writeD1(step.state, rows);
+    this.writeD1(state, rows, urgent);
   }
 
-  private async armAlarm(state: JobState): Promise<void> {
+  private armAlarm(state: JobState): Promise<void> {
     const at = core.wakeAt(state);
-    if (at === this.alarmAt) return;
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
+    if (at === this.alarmAt) return Promise.resolve();
     this.alarmAt = at;
+    return at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at);
   }
 
-  /** History and index writes, in order, off the delivery path. */
-  private writeD1(state: JobState, rows: RunRow[]): void {
-    const record = toCronRecord(state);
-    const snapshot = JSON.stringify(record);
-    const indexChanged = snapshot !== this.indexed;
-    if (!indexChanged && rows.length === 0) return;
-    this.indexed = snapshot;
+  /** History and index writes, in order, off the delivery path (what is due at once, now). */
+  private writeD1(state: JobState, rows: RunRow[], urgent = false): void {
+    this.pending.add(state, rows, Date.now(), urgent);
+    this.flush();
+  }
+
+  /** Sends the pending writes that are due (all with `all`) as one batch; re-arms the timer. */
+  private flush(all = false): void {
     const db = this.env.DB;
-    const statements = rows.map((r) => upsertRunStatement(db, r));
-    if (indexChanged) {
-      statements.push(upsertJobStatement(db, { ...indexRowOf(state), record }));
-    }
+    const due = this.pending.take(Date.now(), all);
+    this.armFlush(this.pending.nextDue());
+    const statements = due.rows.map((r) => upsertRunStatement(db, r));
+    if (due.index) statements.push(upsertJobStatement(db, indexRowOf(due.index)));
+    if (statements.length === 0) return;
+    const cronId = this.job?.cron_id;
     this.d1 = this.d1.then(async () => {
       if (!this.job) return; // deleted meanwhile: write nothing back
       try {
         await db.batch(statements);
       } catch (e) {
-        this.indexed = "";
-        log("d1.write_failed", { cron_id: state.cron_id, error: String(e) });
+        this.pending.indexUnknown();
+        log("d1.write_failed", { cron_id: cronId, error: String(e) });
       }
     });
+  }
+
+  private armFlush(at: number): void {
+    if (at === this.flushAt) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushTimer = undefined;
+        this.flushAt = Number.POSITIVE_INFINITY;
+        this.flush();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  private dropPendingWrites(): void {
+    this.pending.clear();
+    this.armFlush(Number.POSITIVE_INFINITY);
   }
 
   private startAttempt(run_id: string, attempt: number): void {

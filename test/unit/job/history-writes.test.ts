@@ -1,0 +1,238 @@
+// Which D1 writes a job object sends and when, driven by the real scheduling core:
+// a fast run is written once, finished; a slow one shows as running after 1 s; the
+// index row's run progress is coalesced to one write per 10 s while status and
+// configuration changes go at once; nothing is ever lost, only later.
+import { describe, expect, it } from "vitest";
+import * as core from "../../../src/job/core";
+import {
+  HistoryWrites,
+  INDEX_REFRESH_MS,
+  RUNNING_ROW_DELAY_MS,
+} from "../../../src/job/history-writes";
+import type { AttemptResult, JobState, RunRow } from "../../../src/job/types";
+
+const T0 = Date.parse("2026-06-01T12:00:00Z");
+const _SEC = 1000;
+
+let seq = 0;
+const ctx = (now: number): core.CoreCtx => ({
+  now,
+  newRunId: () => `run_${String(++seq).padStart(26, "0")}`,
+  random: () => 0.5,
+});
+
+function everySecond(now = T0): JobState {
+  return core.createJob(
+    {
+      cron_id: "cron_X",
+      tenant_id: "t",
+      signing_secret: "s",
+      enabled: true,
+      config: {
+        name: "job",
+        schedule: "* * * * * *",
+        run_at: null,
+        url: "https://example.com/",
+        method: "POST",
+        payload: { big: "x".repeat(1000) },
+        headers: {},
+        timezone: "UTC",
+        retries: 1,
+        retry_backoff_seconds: 1,
+        timeout_seconds: 30,
+        overlap_policy: "allow",
+        max_runs: null,
+        on_failure_webhook: null,
+        retention_days: 30,
+      },
+    },
+    now,
+  );
+}
+
+const result = (started: number, status = 200): AttemptResult => ({
+  started_at: started,
+  duration_ms: 5,
+  ok: status < 300,
+  response_status: status,
+  error: status < 300 ? null : `HTTP ${status}`,
+  response_body: "",
+  retry_after_seconds: null,
+});
+
+const rowsOf = (s: core.Step): RunRow[] =>
+  s.effects.flatMap((e) => (e.type === "write_run" ? [e.row] : []));
+
+/** A job object's commits, as the object makes them, with what went to D1 when. */
+class Harness {
+  readonly w = new HistoryWrites();
+  readonly sent: { at: number; rows: RunRow[]; index: JobState | null }[] = [];
+  constructor(
+    public state: JobState,
+    public now: number,
+  ) {
+    this.commit({ state, effects: [] }, true);
+  }
+  commit(step: core.Step, urgent = false) {
+    this.state = step.state;
+    this.w.add(step.state, rowsOf(step), this.now, urgent);
+    this.flush();
+  }
+  /** Advances the clock, sending what falls due on the way (as the object's timer does). */
+  advance(ms: number) {
+    const end = this.now + ms;
+    for (let due = this.w.nextDue(); due <= end; due = this.w.nextDue()) {
+      this.now = Math.max(this.now, due);
+      this.flush();
+    }
+    this.now = end;
+  }
+  flush(all = false) {
+    const d = this.w.take(this.now, all);
+    if (d.rows.length || d.index) this.sent.push({ at: this.now, ...d });
+  }
+  /** One scheduled slot: wake at the slot, the attempt answers `status` after `ms`. */
+  fire(ms: number, status = 200) {
+    this.advance(this.state.next_run_at! - this.now);
+    const woke = core.wake(this.state, ctx(this.now));
+    this.commit(woke);
+    const start = woke.effects.find((e) => e.type === "start_attempt");
+    if (start?.type !== "start_attempt") throw new Error("no attempt started");
+    this.advance(ms);
+    this.commit(
+      core.attemptFinished(
+        this.state,
+        start.run_id,
+        1,
+        result(this.now - ms, status),
+        ctx(this.now),
+      ),
+    );
+    return start.run_id;
+  }
+  statements() {
+    return this.sent.reduce((n, s) => n + s.rows.length + (s.index ? 1 : 0), 0);
+  }
+}
+
+describe("history writes of a job object", () => {
+  it("writes the index row of a new job at once", () => {
+    const h = new Harness(everySecond(), T0);
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]!.index).toBe(h.state);
+  });
+
+  it("writes a fast run once, finished", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    const runId = h.fire(20);
+    const rows = h.sent.flatMap((s) => s.rows);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ run_id: runId, state: "succeeded" });
+  });
+
+  it("writes a slow run as running after RUNNING_ROW_DELAY_MS, then finished", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    h.advance(h.state.next_run_at! - h.now);
+    const woke = core.wake(h.state, ctx(h.now));
+    const startedAt = h.now;
+    h.commit(woke);
+    expect(h.sent.flatMap((s) => s.rows)).toHaveLength(0);
+    h.advance(RUNNING_ROW_DELAY_MS);
+    const running = h.sent.flatMap((s) => s.rows);
+    expect(running).toHaveLength(1);
+    expect(running[0]!.state).toBe("running");
+    expect(h.sent.at(-1)!.at).toBe(startedAt + RUNNING_ROW_DELAY_MS);
+  });
+
+  it("sends retrying and failed rows at once", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    h.fire(10, 500);
+    const states = h.sent.flatMap((s) => s.rows.map((r) => [s.at, r.state]));
+    expect(states).toEqual([[h.now, "retrying"]]);
+  });
+
+  it("writes a manual (urgent) run's running row at once", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    h.commit(core.trigger(h.state, ctx(h.now)), true);
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]!.rows[0]!.state).toBe("running");
+  });
+
+  it("coalesces run progress in the index to one write per INDEX_REFRESH_MS, the latest state", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    for (let i = 0; i < 60; i++) h.fire(10);
+    h.advance(INDEX_REFRESH_MS);
+    const indexWrites = h.sent.filter((s) => s.index);
+    // 60 runs over 60 s: 120 commits changed the progress fields; ~6 index writes.
+    expect(indexWrites.length).toBeGreaterThanOrEqual(6);
+    expect(indexWrites.length).toBeLessThanOrEqual(7);
+    for (let i = 1; i < indexWrites.length; i++) {
+      expect(indexWrites[i]!.at - indexWrites[i - 1]!.at).toBeGreaterThanOrEqual(INDEX_REFRESH_MS);
+    }
+    // The last change always lands: the index ends on the final state.
+    expect(indexWrites.at(-1)!.index).toBe(h.state);
+    expect(h.w.nextDue()).toBe(Number.POSITIVE_INFINITY);
+    // 60 runs: 60 rows + ~6 index rows, instead of 180 statements.
+    expect(h.statements()).toBeLessThanOrEqual(67);
+  });
+
+  it("writes status and configuration changes at once, even right after a progress write", () => {
+    const h = new Harness(everySecond(), T0);
+    h.fire(10);
+    h.sent.length = 0;
+    h.commit({ state: core.pause(h.state, h.now), effects: [] });
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]!.index!.status).toBe("paused");
+    h.commit({ state: core.resume(h.state, h.now + 1), effects: [] });
+    h.commit({ state: core.update(h.state, { name: "renamed" }, h.now + 2), effects: [] });
+    expect(h.sent).toHaveLength(3);
+    expect(h.sent[2]!.index!.config.name).toBe("renamed");
+  });
+
+  it("sends everything pending when asked for all (settle), and nothing twice", () => {
+    const h = new Harness(everySecond(), T0);
+    h.fire(10);
+    h.advance(h.state.next_run_at! - h.now);
+    h.commit(core.wake(h.state, ctx(h.now)));
+    expect(h.w.nextDue()).toBeLessThan(Number.POSITIVE_INFINITY);
+    h.flush(true);
+    expect(h.sent.at(-1)!.rows.map((r) => r.state)).toEqual(["running"]);
+    expect(h.sent.at(-1)!.index).toBe(h.state);
+    expect(h.w.nextDue()).toBe(Number.POSITIVE_INFINITY);
+    const before = h.sent.length;
+    h.flush(true);
+    expect(h.sent).toHaveLength(before);
+  });
+
+  it("rewrites the index after a failed write", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    h.w.indexUnknown();
+    h.commit({ state: h.state, effects: [] });
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]!.index).toBe(h.state);
+  });
+
+  it("drops what is pending on clear (the job was deleted)", () => {
+    const h = new Harness(everySecond(), T0);
+    h.advance(h.state.next_run_at! - h.now);
+    h.commit(core.wake(h.state, ctx(h.now)));
+    h.w.clear();
+    expect(h.w.nextDue()).toBe(Number.POSITIVE_INFINITY);
+    expect(h.w.take(h.now + INDEX_REFRESH_MS, true)).toEqual({ rows: [], index: null });
+  });
+
+  it("keeps the configuration object's identity across runs (the object stores it only on change)", () => {
+    const h = new Harness(everySecond(), T0);
+    const config = h.state.config;
+    for (let i = 0; i < 3; i++) h.fire(10, i === 1 ? 500 : 200);
+    h.commit({ state: core.pause(h.state, h.now), effects: [] });
+    expect(h.state.config).toBe(config);
+    expect(core.update(h.state, { name: "x" }, h.now).config).not.toBe(config);
+  });
+});
