@@ -4,60 +4,20 @@
 // X-Cron-Run-Id, X-Cron-Scheduled-At). No scheduler, no storage: what is left is the
 // timer's own lateness, Node's HTTP client and the receiver, on this machine.
 //
-// It runs in a child process of its own (so its CPU time is its own and the
-// receiver's event loop is not the sender's):
+// It runs in a child process of its own (scripts/bench/sender.mjs):
 //   node scripts/bench/floor.mjs --child --receiver http://127.0.0.1:P --n 100
 // fires from the next second boundary until SIGTERM. `startFloor()` spawns it.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { senderArgs, spawnSender } from "./sender.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 
 /** Starts the floor sender for `n` virtual jobs; resolves once it is running. */
-export async function startFloor({ receiverUrl, n }) {
-  const child = spawn(
-    process.execPath,
-    [SELF, "--child", "--receiver", receiverUrl, "--n", String(n)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  let exited = false;
-  const exit = new Promise((r) => child.once("exit", r)).then(() => {
-    exited = true;
-  });
-  await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => {
-      out += d;
-      if (out.includes("ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`floor sender exited (${code})`)));
-  });
-  return {
-    jobIds: Array.from({ length: n }, (_, i) => `floor-${i}`),
-    pids: () => (exited ? [] : [child.pid]),
-    async stop() {
-      if (!exited) child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exit;
-      clearTimeout(timer);
-      process.off("exit", killOnExit);
-    },
-  };
-}
+export const startFloor = ({ receiverUrl, n }) =>
+  spawnSender(SELF, { receiverUrl, n, prefix: "floor" });
 
 async function childMain() {
-  const { values } = parseArgs({
-    options: {
-      child: { type: "boolean" },
-      receiver: { type: "string" },
-      n: { type: "string" },
-    },
-  });
-  const n = Number(values.n);
-  const base = values.receiver;
+  const { receiver: base, n } = senderArgs();
   let stopped = false;
   let timer;
   const inflight = new Set();

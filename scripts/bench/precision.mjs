@@ -1,13 +1,15 @@
 // Fire precision: N jobs on `* * * * * *` (every second, all on the same second
-// boundary: the worst case) for D seconds, on three senders that call the same
+// boundary: the worst case) for D seconds, on four senders that call the same
 // receiver (scripts/bench/receiver.mjs) on 127.0.0.1:
 //   - crondo under `wrangler dev` (jobs created through the API),
 //   - BullMQ job schedulers on a local redis-server (scripts/bench/bullmq.mjs),
-//   - the floor: one Node timer per second boundary for N virtual jobs (floor.mjs).
+//   - the floor: one Node timer per second boundary for N virtual jobs (floor.mjs),
+//   - the workerd floor: N Durable Objects whose alarm only persists, re-arms and
+//     POSTs (do-floor.mjs + do-floor-worker.js).
 // Lag = arrival at the receiver − the slot in X-Cron-Scheduled-At.
 //
 //   node scripts/bench/precision.mjs [--n 100,1000] [--duration 30] [--warmup 10]
-//                                    [--no-write] [--skip-bullmq] [--skip-floor]
+//                                    [--no-write] [--skip-bullmq] [--skip-floor] [--skip-do-floor]
 // Standalone it starts its own receiver, wrangler dev and redis-server and writes
 // the `precision` section of BENCHMARKS.md; scripts/bench/run.mjs calls `run()`.
 import { loadavg } from "node:os";
@@ -15,6 +17,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startBullmq, startRedis } from "./bullmq.mjs";
 import { api, cpuDelta, cpuSnapshot, pool, startCrondo } from "./crondo-dev.mjs";
+import { startDoFloor } from "./do-floor.mjs";
 import { startFloor } from "./floor.mjs";
 import {
   BENCHMARKS_FILE,
@@ -444,21 +447,22 @@ async function bullmqPhase({ redis, receiver, n, duration, warmup, log }) {
   return { ...stats, setupMs: b.setupMs, worker: b.workerStats() };
 }
 
-async function floorPhase({ receiver, n, duration, log }) {
-  const f = await startFloor({ receiverUrl: receiver.url, n });
+/** A sender that starts firing on its own (floor, workerd floor): settle, then one window. */
+async function senderPhase({ start, src, label, settleMs, receiver, n, duration, log }) {
+  const f = await start({ receiverUrl: receiver.url, n });
   let stats;
   try {
-    await sleep(3000);
+    await sleep(settleMs);
     const w = await measureWindow({
       receiver,
-      src: "floor",
+      src,
       jobIds: f.jobIds,
       duration,
       pids: f.pids,
-      log: (m) => log(`floor: ${m}`),
+      log: (m) => log(`${label}: ${m}`),
     });
     stats = precisionStats(w);
-    log(`floor N=${n}: p50 ${fixed(stats.p50, 1)} p99 ${fixed(stats.p99, 1)} ms`);
+    log(`${label} N=${n}: p50 ${fixed(stats.p50, 1)} p99 ${fixed(stats.p99, 1)} ms`);
   } finally {
     await f.stop();
   }
@@ -498,11 +502,12 @@ export function render({ results, info, command, duration, warmup }) {
     "",
     `Command: \`${command}\`. Machine: ${machineLine(info)}.`,
     "",
-    `Each sender fires N jobs with the schedule \`${SCHEDULE}\` (every second, all on the same second boundary: the worst case) at one receiver on 127.0.0.1 (\`scripts/bench/receiver.mjs\`: answers 200 at once, notes the arrival time when the request's headers are parsed). **Lag** = arrival − the slot in \`X-Cron-Scheduled-At\`, counted once per (job, slot) at its first arrival. The window is ${duration} s starting on a second boundary after a warm-up (crondo and BullMQ: ${warmup} s after the last job was created; floor: 3 s); expected = N × ${duration} slots; **missed** = expected − distinct (job, slot) pairs delivered (late arrivals are waited for until all have come or none came for 5 s once the sender was past the window, at most ${DRAIN_MAX_MS / 1000} s after it); **dup deliveries** = deliveries beyond the first of a (job, slot); **>1 run id** = (job, slot) pairs delivered under more than one \`X-Cron-Run-Id\`. **CPU/delivery** = CPU time (utime + stime from \`/proc/<pid>/stat\`) of the sender's processes over the window ÷ deliveries that arrived in the window; **cores** = that CPU time ÷ the window's wall time (the machine has ${info.cores}).`,
+    `Each sender fires N jobs with the schedule \`${SCHEDULE}\` (every second, all on the same second boundary: the worst case) at one receiver on 127.0.0.1 (\`scripts/bench/receiver.mjs\`: answers 200 at once, notes the arrival time when the request's headers are parsed). **Lag** = arrival − the slot in \`X-Cron-Scheduled-At\`, counted once per (job, slot) at its first arrival. The window is ${duration} s starting on a second boundary after a warm-up (crondo and BullMQ: ${warmup} s after the last job was created; floor: 3 s; workerd floor: 5 s); expected = N × ${duration} slots; **missed** = expected − distinct (job, slot) pairs delivered (late arrivals are waited for until all have come or none came for 5 s once the sender was past the window, at most ${DRAIN_MAX_MS / 1000} s after it); **dup deliveries** = deliveries beyond the first of a (job, slot); **>1 run id** = (job, slot) pairs delivered under more than one \`X-Cron-Run-Id\`. **CPU/delivery** = CPU time (utime + stime from \`/proc/<pid>/stat\`) of the sender's processes over the window ÷ deliveries that arrived in the window; **cores** = that CPU time ÷ the window's wall time (the machine has ${info.cores}).`,
     "",
     "- **crondo**: `wrangler dev` (local workerd, local D1/DO state on disk under the OS temp dir, `ALLOW_PRIVATE_TARGETS=true`), a fresh server for each N; jobs created paused through `POST /v1/cron/create` (`enabled: false`, 16 at a time, keys of one tenant in turn), then `POST /v1/cron/resume/{id}` for all (so the first jobs do not fire while the last are still being created), deleted through the API after. CPU: every process of wrangler dev's process group (wrangler's node process, workerd, esbuild).",
     "- **BullMQ**: `Queue.upsertJobScheduler(id, { pattern: '* * * * * *' })` for N schedulers, one `Worker` (concurrency N, in a child process) whose processor POSTs to the receiver; Debian `redis-server` on 127.0.0.1 with `--save '' --appendonly no`. Slot = `job.opts.prevMillis`, which BullMQ sets to the iteration's intended fire time (`JobScheduler.getNextJobOpts`: `prevMillis: nextMillis`, `delay: nextMillis − now`; the job id `repeat:<id>:<nextMillis>` carries the same number and the worker checks that they agree). `job.timestamp` is *not* the fire time: it is when the iteration was created (while the previous one was picked up). CPU: redis-server + the worker process.",
     "- **floor**: one Node process, one `setTimeout` aligned to each second boundary, then N `fetch` calls to the receiver: the timer's lateness + Node's HTTP client + the receiver on this machine, with no scheduler, storage or queue. CPU: that process.",
+    "- **workerd floor**: N SQLite-backed Durable Objects on Miniflare's workerd (state on disk under the OS temp dir, like crondo's), whose alarm only persists the slot it fires, arms the next alarm and POSTs to the receiver (`scripts/bench/do-floor-worker.js`): what any scheduler built on local Durable Object alarms pays on this machine before its own code runs. CPU: its node process and workerd.",
     "",
   ];
   for (const r of results) {
@@ -526,6 +531,7 @@ export function render({ results, info, command, duration, warmup }) {
         ],
         [
           resultRow("floor (Node timer)", r.floor),
+          resultRow("workerd floor (DO alarm)", r.dofloor),
           resultRow("crondo (wrangler dev)", r.crondo),
           resultRow(`BullMQ ${r.bullmqVersion ?? ""} + redis ${r.redisVersion ?? ""}`, r.bullmq),
         ],
@@ -537,6 +543,7 @@ export function render({ results, info, command, duration, warmup }) {
         ["sender", "arrived/s", "lag p50 ms", "lag p99 ms", "lag max ms"],
         [
           ["floor (Node timer)", r.floor],
+          ["workerd floor (DO alarm)", r.dofloor],
           ["crondo (wrangler dev)", r.crondo],
           ["BullMQ", r.bullmq],
         ].map(([label, x]) =>
@@ -559,6 +566,11 @@ export function render({ results, info, command, duration, warmup }) {
     }
     if (r.crondo && r.floor && r.crondo.delivered > 0) {
       notes.push(`crondo p99 − floor p99 = ${ms(r.crondo.p99 - r.floor.p99)} ms.`);
+    }
+    if (r.crondo && r.dofloor && r.crondo.delivered > 0 && r.dofloor.delivered > 0) {
+      notes.push(
+        `crondo p99 − workerd floor p99 = ${ms(r.crondo.p99 - r.dofloor.p99)} ms (crondo's own share of the lag).`,
+      );
     }
     const c = r.crondo;
     if (c) {
@@ -588,6 +600,9 @@ export function render({ results, info, command, duration, warmup }) {
       );
     }
     if (r.floor) notes.push(`Floor: load average at window start ${r.floor.loadAtStart}.`);
+    if (r.dofloor) {
+      notes.push(`workerd floor: load average at window start ${r.dofloor.loadAtStart}.`);
+    }
     for (const [name, msg] of Object.entries(r.errors ?? {})) {
       notes.push(`**${name} crashed**: ${msg.split("\n")[0].slice(0, 300)}`);
     }
@@ -610,6 +625,7 @@ export async function run({
   warmup = 10,
   skipBullmq = false,
   skipFloor = false,
+  skipDoFloor = false,
   info = machineInfo(),
   command = "npm run bench",
   log = (m) => console.error(`[precision] ${m}`),
@@ -641,7 +657,29 @@ export async function run({
         }
         receiver.records.length = 0;
       };
-      if (!skipFloor) await phase("floor", () => floorPhase({ receiver, n, duration, log }));
+      const sender = { receiver, n, duration, log };
+      if (!skipFloor) {
+        await phase("floor", () =>
+          senderPhase({
+            ...sender,
+            start: startFloor,
+            src: "floor",
+            label: "floor",
+            settleMs: 3000,
+          }),
+        );
+      }
+      if (!skipDoFloor) {
+        await phase("dofloor", () =>
+          senderPhase({
+            ...sender,
+            start: startDoFloor,
+            src: "dofloor",
+            label: "workerd floor",
+            settleMs: 5000,
+          }),
+        );
+      }
       // A fresh wrangler dev per N: nothing left over from the previous N (its alarms,
       // its history), and a server that N = 1000 overloaded is not reused.
       await phase("crondo", async () => {
@@ -672,6 +710,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       "no-write": { type: "boolean", default: false },
       "skip-bullmq": { type: "boolean", default: false },
       "skip-floor": { type: "boolean", default: false },
+      "skip-do-floor": { type: "boolean", default: false },
       "state-dir": { type: "string" },
     },
   });
@@ -706,6 +745,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       warmup: Number(values.warmup),
       skipBullmq: values["skip-bullmq"],
       skipFloor: values["skip-floor"],
+      skipDoFloor: values["skip-do-floor"],
       info,
       command: `node scripts/bench/precision.mjs ${process.argv.slice(2).join(" ")}`.trim(),
     });

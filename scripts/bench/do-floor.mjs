@@ -1,0 +1,59 @@
+// The workerd floor: N virtual jobs as Durable Objects whose alarm persists the slot,
+// arms the next one and calls the receiver (scripts/bench/do-floor-worker.js), on
+// Miniflare's workerd with SQLite-backed objects persisted on disk like crondo's.
+// Beside crondo it shows what any scheduler built on local Durable Object alarms
+// pays on this machine before its own code runs.
+//
+// It runs in a child process group of its own (scripts/bench/sender.mjs: node + the
+// workerd it spawns):
+//   node scripts/bench/do-floor.mjs --child --receiver http://127.0.0.1:P --n 100
+// fires from the next second boundary until SIGTERM. `startDoFloor()` spawns it.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { senderArgs, spawnSender } from "./sender.mjs";
+
+const SELF = fileURLToPath(import.meta.url);
+const WORKER = join(dirname(SELF), "do-floor-worker.js");
+
+/** Starts the workerd floor for `n` virtual jobs; resolves once their first alarms are set. */
+export const startDoFloor = ({ receiverUrl, n }) =>
+  spawnSender(SELF, { receiverUrl, n, prefix: "dofloor", stopTimeoutMs: 15_000 });
+
+async function childMain() {
+  const { receiver, n } = senderArgs();
+  const mod = await import("miniflare");
+  const state = await mkdtemp(join(tmpdir(), "crondo-bench-dofloor-"));
+  const opts = {
+    modules: true,
+    scriptPath: WORKER,
+    compatibilityDate: "2026-11-01",
+    durableObjects: { JOB: { className: "FloorJob", useSQLite: true } },
+    defaultPersistRoot: state,
+    handleStructuredLogs: () => {},
+  };
+  const mf = new mod.Miniflare(
+    mod.convertV4MiniflareOptions ? mod.convertV4MiniflareOptions(opts) : opts,
+  );
+  await mf.ready;
+  const call = async (op) => {
+    const q = `n=${n}&target=${encodeURIComponent(receiver)}`;
+    const res = await mf.dispatchFetch(`http://floor.local/${op}?${q}`, { method: "POST" });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${op}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  };
+  await call("begin");
+  process.stdout.write("ready\n");
+  process.once("SIGTERM", async () => {
+    try {
+      await call("end");
+      await mf.dispose();
+    } finally {
+      await rm(state, { recursive: true, force: true });
+      process.exit(0);
+    }
+  });
+}
+
+if (process.argv.includes("--child")) await childMain();
