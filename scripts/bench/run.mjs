@@ -148,6 +148,12 @@ function parseDeepPage(md) {
 const ms = (v) => `${fixed(v, 1)} ms`;
 const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**not met**");
 
+/** The workerd floor of the same N: what Durable Object alarms alone cost on this machine. */
+const floorNote = (r) =>
+  r?.dofloor?.delivered
+    ? `; workerd floor (a DO that only persists, re-arms and POSTs) p99 ${ms(r.dofloor.p99)}`
+    : "";
+
 function summary({ info, prec, api, d1, d1Section }) {
   const rows = [];
   const byN = (n) => prec?.results.find((r) => r.n === n);
@@ -168,8 +174,8 @@ function summary({ info, prec, api, d1, d1Section }) {
       !c
         ? "–"
         : none
-          ? `no slot of the window delivered within 60 s after it${partial}; ${late}`
-          : `p99 ${ms(c.p99)} (p50 ${ms(c.p50)}, max ${ms(c.max)})${partial}`,
+          ? `no slot of the window delivered within 60 s after it${partial}; ${late}${floorNote(r)}`
+          : `p99 ${ms(c.p99)} (p50 ${ms(c.p50)}, max ${ms(c.max)})${partial}${floorNote(r)}`,
       verdict(c ? !none && c.p99 <= p99Goal : null),
       "precision",
     ]);
