@@ -8,24 +8,26 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
-/** Imported HMAC keys by secret: a job signs every run with the same one. */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+/**
+ * Imported HMAC keys by secret: a job signs every run with the same one. Only keys
+ * themselves are kept (not pending imports), so no request ever waits on a promise
+ * another request started; two first uses at once simply import twice.
+ */
+const hmacKeys = new Map<string, CryptoKey>();
 const HMAC_KEY_CACHE_SIZE = 1024;
 
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    key.catch(() => hmacKeys.delete(secret));
-    if (hmacKeys.size >= HMAC_KEY_CACHE_SIZE) hmacKeys.delete(hmacKeys.keys().next().value!);
-    hmacKeys.set(secret, key);
-  }
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  const cached = hmacKeys.get(secret);
+  if (cached) return cached;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  if (hmacKeys.size >= HMAC_KEY_CACHE_SIZE) hmacKeys.delete(hmacKeys.keys().next().value!);
+  hmacKeys.set(secret, key);
   return key;
 }
 
