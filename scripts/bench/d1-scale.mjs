@@ -27,6 +27,7 @@ import {
   machineLine,
   mdTable,
   ROOT,
+  startMiniflare,
   summarize,
   writeSection,
 } from "./lib.mjs";
@@ -103,16 +104,8 @@ async function bundleWorker() {
   return outfile;
 }
 
-async function startMiniflare(scriptPath, persistDir) {
-  let mod;
-  try {
-    mod = await import("miniflare");
-  } catch (e) {
-    throw new Error(
-      `miniflare is not resolvable from ${ROOT} (it is a dependency of wrangler): ${e.message}`,
-    );
-  }
-  const opts = {
+function startWorker(scriptPath, persistDir) {
+  return startMiniflare({
     modules: true,
     scriptPath,
     // Module names are paths relative to this root (not the cwd, which may be elsewhere).
@@ -124,12 +117,7 @@ async function startMiniflare(scriptPath, persistDir) {
       workerLogs.push(log.message);
       if (args.verbose) console.error(`[worker] ${log.message}`);
     },
-  };
-  // Miniflare 5 takes a new option shape; it converts the classic (v4) one.
-  const options = mod.convertV4MiniflareOptions ? mod.convertV4MiniflareOptions(opts) : opts;
-  const mf = new mod.Miniflare(options);
-  await mf.ready;
-  return mf;
+  });
 }
 
 async function call(mf, op, body = {}) {
@@ -293,7 +281,7 @@ async function main() {
   const scriptPath = await bundleWorker();
   const persistDir = await mkdtemp(join(tmpdir(), "crondo-d1-scale-"));
   say(`D1 state in ${persistDir}`);
-  const mf = await startMiniflare(scriptPath, persistDir);
+  const mf = await startWorker(scriptPath, persistDir);
   const result = { cfg, info, now: NOW };
   const ctx = { mf, sqlite: null, floors: [] };
 
@@ -338,19 +326,23 @@ async function main() {
 
     // 2. 1M runs over 1,000 jobs.
     const chunkJobs = Math.max(1, Math.floor(100_000 / cfg.runsPerJob));
-    const seedT0 = performance.now();
-    let seeded = 0;
-    let seedJobsMs = 0;
-    const regular = [];
-    for (let j = 0; j < cfg.jobs; j += chunkJobs) {
-      const r = await call(mf, "seed", {
+    /** Seeds the regular jobs j … j + chunkJobs − 1 (`extra`: e.g. only their expired runs). */
+    const seedChunk = (j, extra = {}) =>
+      call(mf, "seed", {
         ...seedBase,
         jobStart: j,
         jobCount: Math.min(chunkJobs, cfg.jobs - j),
         runsPerJob: cfg.runsPerJob,
         expiredPerJob: cfg.expiredPerJob,
         jobsPerBatch: Math.max(1, Math.floor(20_000 / cfg.runsPerJob)),
+        ...extra,
       });
+    const seedT0 = performance.now();
+    let seeded = 0;
+    let seedJobsMs = 0;
+    const regular = [];
+    for (let j = 0; j < cfg.jobs; j += chunkJobs) {
+      const r = await seedChunk(j);
       seeded += r.rows;
       seedJobsMs += r.jobs_ms;
       regular.push(...r.cron_ids.map((c) => c.cron_id));
@@ -443,15 +435,7 @@ async function main() {
       const reseedT0 = performance.now();
       let reseeded = 0;
       for (let j = 0; j < cfg.jobs; j += chunkJobs) {
-        const r = await call(mf, "seed", {
-          ...seedBase,
-          jobStart: j,
-          jobCount: Math.min(chunkJobs, cfg.jobs - j),
-          runsPerJob: cfg.runsPerJob,
-          expiredPerJob: cfg.expiredPerJob,
-          jobsPerBatch: Math.max(1, Math.floor(20_000 / cfg.runsPerJob)),
-          expiredOnly: true,
-        });
+        const r = await seedChunk(j, { expiredOnly: true });
         reseeded += r.rows;
       }
       say(

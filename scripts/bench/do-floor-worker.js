@@ -50,7 +50,7 @@ export class FloorJob extends DurableObject {
 }
 
 export default {
-  /** POST /begin?n=&target= and POST /end?n=: start or stop jobs floor-0 … floor-(n-1). */
+  /** POST /begin?n=&target= and POST /end?n=: start or stop jobs dofloor-0 … dofloor-(n-1). */
   async fetch(request, env) {
     const url = new URL(request.url);
     const n = Number(url.searchParams.get("n"));

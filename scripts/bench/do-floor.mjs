@@ -8,10 +8,12 @@
 // workerd it spawns):
 //   node scripts/bench/do-floor.mjs --child --receiver http://127.0.0.1:P --n 100
 // fires from the next second boundary until SIGTERM. `startDoFloor()` spawns it.
-import { mkdtemp, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startMiniflare } from "./lib.mjs";
 import { senderArgs, spawnSender } from "./sender.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -23,20 +25,18 @@ export const startDoFloor = ({ receiverUrl, n }) =>
 
 async function childMain() {
   const { receiver, n } = senderArgs();
-  const mod = await import("miniflare");
   const state = await mkdtemp(join(tmpdir(), "crondo-bench-dofloor-"));
-  const opts = {
+  // On "exit", not in the SIGTERM handler: Miniflare's own signal handling may end
+  // the process first.
+  process.once("exit", () => rmSync(state, { recursive: true, force: true }));
+  const mf = await startMiniflare({
     modules: true,
     scriptPath: WORKER,
     compatibilityDate: "2026-11-01",
     durableObjects: { JOB: { className: "FloorJob", useSQLite: true } },
-    defaultPersistRoot: state,
+    resourcePersistencePath: state,
     handleStructuredLogs: () => {},
-  };
-  const mf = new mod.Miniflare(
-    mod.convertV4MiniflareOptions ? mod.convertV4MiniflareOptions(opts) : opts,
-  );
-  await mf.ready;
+  });
   const call = async (op) => {
     const q = `n=${n}&target=${encodeURIComponent(receiver)}`;
     const res = await mf.dispatchFetch(`http://floor.local/${op}?${q}`, { method: "POST" });
@@ -50,7 +50,6 @@ async function childMain() {
       await call("end");
       await mf.dispose();
     } finally {
-      await rm(state, { recursive: true, force: true });
       process.exit(0);
     }
   });

@@ -114,3 +114,23 @@ export async function writeSection(file, id, markdown) {
   }
   await writeFile(file, text.endsWith("\n") ? text : `${text}\n`);
 }
+
+/**
+ * A Miniflare (the workerd that wrangler dev runs) from classic options, ready.
+ * Miniflare 5 takes a new option shape; it converts the classic (v4) one.
+ */
+export async function startMiniflare(options) {
+  let mod;
+  try {
+    mod = await import("miniflare");
+  } catch (e) {
+    throw new Error(
+      `miniflare is not resolvable from ${ROOT} (it is a dependency of wrangler): ${e.message}`,
+    );
+  }
+  const mf = new mod.Miniflare(
+    mod.convertV4MiniflareOptions ? mod.convertV4MiniflareOptions(options) : options,
+  );
+  await mf.ready;
+  return mf;
+}
