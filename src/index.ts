@@ -1,8 +1,8 @@
 import { newApp } from "./api/app";
 import type { Env } from "./env";
-import { runDailyMaintenance } from "./retention/daily";
+import { runDailyMaintenance } from "./maintenance/daily";
 
-export { JobObject } from "./job/object";
+export { JobObject } from "./object/job-object";
 
 const app = newApp();
 

@@ -5,9 +5,9 @@
 // Timing happens inside the Worker, so HTTP between Node and workerd is excluded.
 import type { Env } from "../../src/env";
 import { DAY, HOUR } from "../../src/lib/time";
-import { purgeWithContinuation, runDailyMaintenance } from "../../src/retention/daily";
-import { encodeCursor } from "../../src/runs/cursor";
-import { listRuns } from "../../src/runs/runs-db";
+import { purgeWithContinuation, runDailyMaintenance } from "../../src/maintenance/daily";
+import { encodeCursor } from "../../src/store/cursor";
+import { listRuns } from "../../src/store/runs";
 
 interface BenchEnv {
   DB: D1Database;

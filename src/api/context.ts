@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { Env } from "../env";
-import type { JobObject } from "../job/object";
 
 export interface Vars {
   request_id: string;
@@ -11,12 +10,3 @@ export interface Vars {
 }
 export type AppEnv = { Bindings: Env; Variables: Vars };
 export type AppContext = Context<AppEnv>;
-
-/** The job object's RPC surface, typed directly (the generic RPC stub types recurse too deep on Json). */
-export type JobRpc = Pick<
-  JobObject,
-  "create" | "get" | "update" | "pause" | "resume" | "trigger" | "remove" | "ensureAlarm" | "settle"
->;
-
-export const jobStub = (env: Env, cronId: string): JobRpc =>
-  env.JOB.get(env.JOB.idFromName(cronId)) as unknown as JobRpc;

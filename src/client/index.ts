@@ -9,7 +9,7 @@ import type { ErrorCode, ErrorDetail } from "../api/errors";
 import type { createJobSchema, previewSchema, updateJobSchema } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
 import type { JobStatus, RunState } from "../job/types";
-import type { JobStats } from "../runs/stats";
+import type { JobStats } from "../store/stats";
 
 export type { CronRecord, CronRun, JobStats };
 export type CreateJob = z.input<typeof createJobSchema>;

@@ -2,7 +2,7 @@
 // test/unit/job/history-writes.test.ts): cron.list shows status changes at once and
 // run progress within INDEX_REFRESH_MS, through the object's own timer.
 import { describe, expect, it } from "vitest";
-import { INDEX_REFRESH_MS } from "../../src/job/history-writes";
+import { INDEX_REFRESH_MS } from "../../src/job/history-plan";
 import { api, createKey, receiverUrl, uniquePath, waitFor, waitForRun } from "./helpers";
 
 const listed = async (key: string, cronId: string) => {

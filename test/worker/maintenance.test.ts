@@ -10,8 +10,8 @@ import worker from "../../src/index";
 import type { RunRow } from "../../src/job/types";
 import { DAY } from "../../src/lib/time";
 import { ulid } from "../../src/lib/ulid";
-import { purgeExpiredRuns } from "../../src/retention/purge";
-import { upsertRun } from "../../src/runs/runs-db";
+import { purgeExpiredRuns } from "../../src/store/purge";
+import { upsertRun } from "../../src/store/runs";
 import { api, createKey, receiverUrl, waitFor } from "./helpers";
 
 const NOW = Date.parse("2026-11-23T03:17:00Z");

@@ -1,5 +1,5 @@
+import { jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
-import { jobStub } from "../context";
 import { unwrap } from "../errors";
 import { DeletedSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";

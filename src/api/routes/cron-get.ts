@@ -1,4 +1,4 @@
-import { jobStub } from "../context";
+import { jobStub } from "../../object/stub";
 import { unwrap } from "../errors";
 import { CronRecordSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";

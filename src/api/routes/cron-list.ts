@@ -1,4 +1,4 @@
-import { listJobs } from "../../runs/jobs-db";
+import { listJobs } from "../../store/jobs";
 import { validate } from "../body";
 import { CronPageSchema } from "../models";
 import { defineRoute, ok } from "../route";

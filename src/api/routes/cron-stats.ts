@@ -1,5 +1,5 @@
-import { jobBelongsTo } from "../../runs/jobs-db";
-import { jobStats } from "../../runs/stats";
+import { jobBelongsTo } from "../../store/jobs";
+import { jobStats } from "../../store/stats";
 import { validate } from "../body";
 import { notFound } from "../errors";
 import { StatsSchema } from "../models";

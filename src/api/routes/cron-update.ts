@@ -1,6 +1,6 @@
 import { allowPrivateTargets } from "../../env";
+import { jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
-import { jobStub } from "../context";
 import { unwrap } from "../errors";
 import { normalizeUpdate } from "../job-input";
 import { CronRecordSchema } from "../models";

@@ -1,8 +1,8 @@
 // pause, resume and trigger share one shape: a body whose fields other than
 // idempotency_key are ignored (SPEC §3), and one call on the job's object.
 import type { z } from "zod";
+import { type JobRpc, jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
-import { type JobRpc, jobStub } from "../context";
 import { type Outcome, unwrap } from "../errors";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { actionSchema } from "../schemas";

@@ -1,6 +1,6 @@
 import { toCronRun } from "../../job/record";
 import { RUN_ID_RE } from "../../lib/ulid";
-import { getRun } from "../../runs/runs-db";
+import { getRun } from "../../store/runs";
 import { notFound } from "../errors";
 import { CronRunSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";

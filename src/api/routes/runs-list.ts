@@ -1,7 +1,7 @@
 import { toCronRun } from "../../job/record";
 import type { RunState } from "../../job/types";
-import { jobBelongsTo } from "../../runs/jobs-db";
-import { listRuns } from "../../runs/runs-db";
+import { jobBelongsTo } from "../../store/jobs";
+import { listRuns } from "../../store/runs";
 import { validate } from "../body";
 import { notFound } from "../errors";
 import { RunPageSchema } from "../models";

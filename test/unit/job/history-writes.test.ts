@@ -8,7 +8,7 @@ import {
   HistoryWrites,
   INDEX_REFRESH_MS,
   RUNNING_ROW_DELAY_MS,
-} from "../../../src/job/history-writes";
+} from "../../../src/job/history-plan";
 import type { AttemptResult, JobState, RunRow } from "../../../src/job/types";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");

@@ -4,14 +4,14 @@ import { DurableObject } from "cloudflare:workers";
 import { fail, type Outcome } from "../api/errors";
 import { notifyFailure, sendAttempt } from "../delivery/send";
 import { allowPrivateTargets, type Env } from "../env";
+import * as core from "../job/core";
+import { HistoryWrites } from "../job/history-plan";
+import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "../job/record";
+import type { JobConfig, JobState, RunRow } from "../job/types";
 import { log } from "../lib/log";
 import { newRunId } from "../lib/ulid";
-import { deleteJobRow, indexRowOf, upsertJobStatement } from "../runs/jobs-db";
-import { deleteRunsOfJob, upsertRunStatement } from "../runs/runs-db";
-import * as core from "./core";
-import { HistoryWrites } from "./history-writes";
-import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "./record";
-import type { JobConfig, JobState, RunRow } from "./types";
+import { deleteJobRow, indexRowOf, upsertJobStatement } from "../store/jobs";
+import { deleteRunsOfJob, upsertRunStatement } from "../store/runs";
 
 /** Storage keys: the job's state, and its configuration (rewritten only when it changes). */
 const STATE_KEY = "job";
@@ -142,14 +142,6 @@ export class JobObject extends DurableObject<Env> {
     this.writeD1(this.job, [], true);
     await this.d1;
     return { cron_id: this.job.cron_id, rearmed };
-  }
-
-  /** Waits until every attempt in flight and every history write has finished. */
-  async settle(): Promise<void> {
-    while (this.inflight.size > 0)
-      await Promise.allSettled([...this.inflight.values()].map((f) => f.done));
-    this.flush(true);
-    await this.d1;
   }
 
   // ------------------------------------------------------------ alarm

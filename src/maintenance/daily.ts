@@ -1,9 +1,9 @@
-import { jobStub } from "../api/context";
 import { purgeExpiredKeys } from "../api/idempotency";
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { MINUTE } from "../lib/time";
-import { purgeExpiredRuns } from "./purge";
+import { jobStub } from "../object/stub";
+import { purgeExpiredRuns } from "../store/purge";
 
 /** A job whose next_run_at is this far behind is considered to have lost its alarm. */
 export const OVERDUE_AFTER_MS = 5 * MINUTE;

@@ -2,7 +2,7 @@
 // started, queued or skipped, when the next attempt is due, what the job looks
 // like after an event — is a pure function of (state, event, context). The
 // Durable Object (object.ts) loads state, calls these, performs the effects and saves.
-import { latestDueSlot, scheduleOf, slotAfter } from "./slots";
+import { latestDueSlot, scheduleOf, slotAfter } from "../slots";
 import type {
   ActiveRun,
   AttemptResult,
@@ -12,7 +12,7 @@ import type {
   RunRow,
   RunState,
   RunTrigger,
-} from "./types";
+} from "../types";
 
 export interface CoreCtx {
   now: number;
