@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
+import { ConfigError, configOf } from "../env";
 import { log } from "../lib/log";
-import { ulid } from "../lib/ulid";
+import { CRON_ID_IN_TEXT, RUN_ID_IN_TEXT, ulid } from "../lib/ulid";
 import { bearerAuth, rateLimit } from "./auth";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
@@ -11,8 +12,6 @@ import { routes } from "./routes";
 function pathPattern(path: string): RegExp {
   return new RegExp(`^${path.replace(/:[a-z_]+/g, "[^/]+")}/?$`);
 }
-const CRON_IN_PATH = /cron_[0-9A-HJKMNP-TV-Z]{26}/;
-const RUN_IN_PATH = /run_[0-9A-HJKMNP-TV-Z]{26}/;
 const patterns = routes.map((r) => ({ method: r.method, re: pathPattern(r.path) }));
 
 function errorResponse(c: Context<AppEnv>, e: ApiError) {
@@ -37,8 +36,8 @@ export function newApp() {
       tenant_id: c.var.tenant_id ?? null,
       method: c.req.method,
       path: path.slice(0, 200),
-      cron_id: CRON_IN_PATH.exec(path)?.[0] ?? null,
-      run_id: RUN_IN_PATH.exec(path)?.[0] ?? null,
+      cron_id: CRON_ID_IN_TEXT.exec(path)?.[0] ?? null,
+      run_id: RUN_ID_IN_TEXT.exec(path)?.[0] ?? null,
       status: c.res.status,
       duration_ms: Date.now() - started,
     });
@@ -51,6 +50,12 @@ export function newApp() {
     return c.json(openapi);
   });
 
+  // The environment is checked before anything reads it: a misconfigured deployment
+  // answers every call with a 500 that names the problem, never with silent defaults.
+  app.use("/v1/cron/*", async (c, next) => {
+    configOf(c.env);
+    await next();
+  });
   app.use("/v1/cron/*", bearerAuth, rateLimit);
 
   for (const r of routes) {
@@ -76,6 +81,10 @@ export function newApp() {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof ConfigError) {
+      log("config.invalid", { request_id: c.var.request_id, error: err.message });
+      return errorResponse(c, new ApiError("INTERNAL", err.message));
+    }
     // Never leak internals: the log has the detail, the client gets the request id.
     log("http.error", { request_id: c.var.request_id, error: String(err), stack: err.stack });
     return errorResponse(

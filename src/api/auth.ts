@@ -40,14 +40,11 @@ export const bearerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Per-key limit with the Workers Rate Limiting binding (SPEC §8; 600 a minute by default). */
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const limiter = c.env.RATE_LIMITER;
-  if (limiter) {
-    const { success } = await limiter.limit({ key: c.get("key_hash") });
-    if (!success) {
-      throw new ApiError("RATE_LIMITED", "too many requests for this API key; retry later", [], {
-        "Retry-After": "60",
-      });
-    }
+  const { success } = await c.env.RATE_LIMITER.limit({ key: c.get("key_hash") });
+  if (!success) {
+    throw new ApiError("RATE_LIMITED", "too many requests for this API key; retry later", [], {
+      "Retry-After": "60",
+    });
   }
   await next();
 };

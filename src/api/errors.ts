@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { FailureCode, Outcome } from "../lib/outcome";
 
 /** The closed set of error codes of SPEC §2, each with its HTTP status. */
 export const ERROR_STATUS = {
@@ -53,23 +54,14 @@ export class ApiError extends Error {
 
 export const notFound = (what = "cron job") => new ApiError("NOT_FOUND", `${what} not found`);
 
-/** A failure carried across the Durable Object RPC boundary (class identity is lost there). */
-export interface Failure {
-  ok: false;
-  code: ErrorCode;
-  message: string;
-  details?: ErrorDetail[];
-}
-export type Outcome<T> = { ok: true; value: T } | Failure;
-
-export const fail = (code: ErrorCode, message: string, details?: ErrorDetail[]): Failure => ({
-  ok: false,
-  code,
-  message,
-  details,
-});
+/** How a neutral failure from below the edge (src/lib/outcome.ts) reads over HTTP. */
+const FAILURE_ERROR: Record<FailureCode, ErrorCode> = {
+  NOT_FOUND: "NOT_FOUND",
+  QUOTA_EXCEEDED: "QUOTA_EXCEEDED",
+  INTERNAL: "INTERNAL",
+};
 
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(outcome.code, outcome.message, outcome.details ?? []);
+  throw new ApiError(FAILURE_ERROR[outcome.code], outcome.message);
 }

@@ -2,13 +2,14 @@
 // responses with these (strictly), so the document cannot drift from the API.
 import { z } from "zod";
 import { HTTP_METHODS, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
+import { CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
 import { ERROR_CODES } from "./errors";
 
 const isoOrNull = z.iso.datetime().nullable();
 
 export const CronRecordSchema = z
   .strictObject({
-    cron_id: z.string().regex(/^cron_[0-9A-HJKMNP-TV-Z]{26}$/),
+    cron_id: z.string().regex(CRON_ID_RE),
     name: z.string(),
     schedule: z.string().nullable().describe("cron expression; null for a one-shot job"),
     cron_expr: z.string().nullable().describe("same value as schedule"),
@@ -53,7 +54,7 @@ export const AttemptSchema = z
 
 export const CronRunSchema = z
   .strictObject({
-    run_id: z.string().regex(/^run_[0-9A-HJKMNP-TV-Z]{26}$/),
+    run_id: z.string().regex(RUN_ID_RE),
     cron_id: z.string(),
     trigger: z.enum(["schedule", "manual"]),
     state: z.enum(RUN_STATES as [string, ...string[]]),

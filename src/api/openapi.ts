@@ -2,8 +2,8 @@
 // requests (and that the tests hold real responses to) and from the one list of
 // routes the app registers: router and document cannot drift apart.
 import { z } from "zod";
-import { VERSION } from "../env";
-import { ERROR_CODES, ERROR_STATUS } from "./errors";
+import { VERSION } from "../lib/version";
+import { ERROR_CODES, ERROR_STATUS, type ErrorCode } from "./errors";
 import { ErrorEnvelopeSchema, successEnvelope } from "./models";
 import type { Route } from "./route";
 
@@ -84,25 +84,17 @@ const errorResponse = (description: string) => ({
 });
 
 function errorResponses(route: Route) {
-  const codes = new Set<string>(["UNAUTHORIZED", "RATE_LIMITED", "INTERNAL"]);
+  const codes = new Set<ErrorCode>(["UNAUTHORIZED", "RATE_LIMITED", "INTERNAL"]);
   if (route.path.includes(":id")) codes.add("NOT_FOUND");
   if (route.doc.body || route.doc.query) codes.add("VALIDATION_ERROR");
   if (route.doc.body)
-    for (const c of ["INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"]) codes.add(c);
-  if (
-    route.operation === "cron.create" ||
-    route.operation === "cron.update" ||
-    route.operation === "cron.preview"
-  ) {
-    for (const c of ["INVALID_CRON", "INVALID_TIMEZONE"]) codes.add(c);
-  }
-  if (route.operation === "cron.create" || route.operation === "cron.update")
-    codes.add("INVALID_URL");
-  if (route.operation === "cron.create") codes.add("QUOTA_EXCEEDED");
+    for (const c of ["INVALID_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"] as const)
+      codes.add(c);
+  for (const c of route.doc.errors ?? []) codes.add(c);
   if (route.mutating) codes.add("IDEMPOTENCY_CONFLICT");
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
-    const status = ERROR_STATUS[code as keyof typeof ERROR_STATUS];
+    const status = ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
@@ -120,7 +112,7 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
     const operation: Record<string, unknown> = {
       operationId: route.operation,
       summary: doc.summary,
-      tags: [route.operation.startsWith("cron.runs") ? "runs" : "cron"],
+      tags: [route.tag ?? "cron"],
       parameters: [
         ...pathParameters(route.path),
         ...queryParameters(doc.query, components),
@@ -152,7 +144,7 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
     if (doc.description) operation.description = doc.description;
     if (doc.body) {
       operation.requestBody = {
-        required: route.operation === "cron.create" || route.operation === "cron.preview",
+        required: route.doc.bodyRequired ?? false,
         content: {
           "application/json": {
             schema: schemaOf(doc.body, "input", components),

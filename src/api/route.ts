@@ -2,7 +2,7 @@ import type { Handler } from "hono";
 import type { z } from "zod";
 import { CRON_ID_RE } from "../lib/ulid";
 import type { AppContext, AppEnv } from "./context";
-import { notFound } from "./errors";
+import { type ErrorCode, notFound } from "./errors";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -11,6 +11,8 @@ export interface Route {
   operation: string;
   method: Method;
   path: string;
+  /** The group the API reference lists it under (default "cron"). */
+  tag?: "cron" | "runs";
   /** Mutating operations honour idempotency keys (SPEC §9). */
   mutating: boolean;
   handler: Handler<AppEnv>;
@@ -19,9 +21,16 @@ export interface Route {
     summary: string;
     description?: string;
     body?: z.ZodType;
+    /** The body must be sent (a missing body is a validation error, not defaults). */
+    bodyRequired?: boolean;
     query?: z.ZodType;
     response: z.ZodType;
     status?: 200 | 201;
+    /**
+     * Error codes this operation answers beyond those every route of its shape does
+     * (auth, rate limit, bad body, unknown id, idempotency: see openapi.ts).
+     */
+    errors?: ErrorCode[];
     /** Request examples, the seed reference's spellings included. */
     examples?: Record<string, unknown>;
   };

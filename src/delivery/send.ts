@@ -1,6 +1,6 @@
-import { VERSION } from "../env";
 import type { AttemptResult, JobConfig, RunRow } from "../job/types";
 import { iso } from "../lib/time";
+import { VERSION } from "../lib/version";
 import { signatureHeader } from "./sign";
 import { checkTargetUrl } from "./url-guard";
 

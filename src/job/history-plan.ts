@@ -90,6 +90,13 @@ export class HistoryWrites {
     return next;
   }
 
+  /** The index row was just written from `state` by someone else (the create's quota claim). */
+  indexedAs(state: JobState, now: number): void {
+    this.indexed = state;
+    this.indexedAt = now;
+    this.index = null;
+  }
+
   /** A write failed: whatever the index holds is unknown, so the next change rewrites it. */
   indexUnknown(): void {
     this.indexed = null;

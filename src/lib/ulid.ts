@@ -42,9 +42,13 @@ export function ulid(now: number = Date.now()): string {
   return time + random.map((d) => ALPHABET[d]).join("");
 }
 
+// The id patterns, spelled once: whole ids, and ids found inside a longer text (a path).
 export const ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}";
 export const CRON_ID_RE = new RegExp(`^cron_${ULID_PATTERN}$`);
 export const RUN_ID_RE = new RegExp(`^run_${ULID_PATTERN}$`);
+export const REQUEST_ID_RE = new RegExp(`^req_${ULID_PATTERN}$`);
+export const CRON_ID_IN_TEXT = new RegExp(`cron_${ULID_PATTERN}`);
+export const RUN_ID_IN_TEXT = new RegExp(`run_${ULID_PATTERN}`);
 
 export const newCronId = (now?: number) => `cron_${ulid(now)}`;
 export const newRunId = (now?: number) => `run_${ulid(now)}`;

@@ -15,6 +15,8 @@ export default defineRoute({
     summary: "Preview the next fire times of an expression, with an English description",
     body: previewSchema,
     response: PreviewSchema,
+    bodyRequired: true,
+    errors: ["INVALID_CRON", "INVALID_TIMEZONE"],
     examples: { weekly: { schedule: "0 9 * * 1", timezone: "Europe/Berlin", count: 3 } },
   },
   mutating: false,

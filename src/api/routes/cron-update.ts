@@ -1,4 +1,4 @@
-import { allowPrivateTargets } from "../../env";
+import { configOf } from "../../env";
 import { jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
 import { unwrap } from "../errors";
@@ -15,6 +15,7 @@ export default defineRoute({
     summary: "Partially update a job; schedule, run_at or timezone recompute next_run_at",
     body: updateJobSchema,
     response: CronRecordSchema,
+    errors: ["INVALID_CRON", "INVALID_TIMEZONE", "INVALID_URL"],
     examples: {
       seed: {},
       change: { cron_expr: "*/15 * * * *", retry: 2, overlap_policy: "queue" },
@@ -25,7 +26,7 @@ export default defineRoute({
     const id = cronIdParam(c);
     const input = validate(updateJobSchema, await readJsonObject(c));
     const patch = normalizeUpdate(input, id, {
-      allowPrivate: allowPrivateTargets(c.env),
+      allowPrivate: configOf(c.env).allowPrivateTargets,
       now: Date.now(),
     });
     return ok(c, unwrap(await jobStub(c.env, id).update(c.get("tenant_id"), patch)));

@@ -1,9 +1,10 @@
 // pause, resume and trigger share one shape: a body whose fields other than
 // idempotency_key are ignored (SPEC §3), and one call on the job's object.
 import type { z } from "zod";
+import type { Outcome } from "../../lib/outcome";
 import { type JobRpc, jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
-import { type Outcome, unwrap } from "../errors";
+import { unwrap } from "../errors";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { actionSchema } from "../schemas";
 

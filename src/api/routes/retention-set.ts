@@ -12,6 +12,7 @@ export default defineRoute({
   doc: {
     summary: "Set the job's run-history retention (0–365 days)",
     body: retentionSetSchema,
+    bodyRequired: true,
     response: RetentionSchema,
     examples: { seed: { retention_days: 0 } },
   },

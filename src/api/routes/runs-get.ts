@@ -10,6 +10,7 @@ export default defineRoute({
   method: "GET",
   path: "/v1/cron/runs/get/:id/:run_id",
   doc: { summary: "Get one run of a job", response: CronRunSchema },
+  tag: "runs",
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

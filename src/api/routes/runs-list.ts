@@ -17,6 +17,7 @@ export default defineRoute({
     query: runsListQuerySchema,
     response: RunPageSchema,
   },
+  tag: "runs",
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);

@@ -95,7 +95,7 @@ describe("core properties", () => {
               enabled: true,
             },
             now,
-          );
+          ).state;
           const slotOwner = new Map<number, string>();
           let lastFiredSlot = -Infinity;
           const finished = new Set<string>();
@@ -165,14 +165,14 @@ describe("core properties", () => {
                 apply(core.trigger(s, ctx()));
                 break;
               case "pause":
-                apply({ state: core.pause(s, now), effects: [] });
+                apply(core.pause(s, now));
                 break;
               case "resume":
-                apply({ state: core.resume(s, now), effects: [] });
+                apply(core.resume(s, now));
                 break;
               case "update":
                 apply({
-                  state: core.update(s, { overlap_policy: ev.policy, max_runs: ev.maxRuns }, now),
+                  state: core.update(s, { overlap_policy: ev.policy, max_runs: ev.maxRuns }, now).state,
                   effects: [],
                 });
                 break;
@@ -230,7 +230,7 @@ describe("core properties", () => {
               enabled: true,
             },
             now,
-          );
+          ).state;
           steps.forEach((ms, i) => {
             now += ms;
             if ((core.wakeAt(s) ?? Infinity) <= now) s = core.wake(s, ctx()).state;

@@ -36,7 +36,7 @@ function job(over: Partial<JobConfig> = {}, enabled = true, now = T0): JobState 
   return core.createJob(
     { cron_id: "cron_X", tenant_id: "t", signing_secret: "s", config: config(over), enabled },
     now,
-  );
+  ).state;
 }
 
 const okResult = (started: number, status = 200): AttemptResult => ({
@@ -107,7 +107,7 @@ describe("wake: slots", () => {
   });
 
   it("never fires for a paused or completed job", () => {
-    const paused = core.pause(job(), T0);
+    const paused = core.pause(job(), T0).state;
     expect(core.wake(paused, ctx(T0 + 5 * MIN)).effects).toEqual([]);
   });
 });
@@ -342,7 +342,7 @@ describe("max_runs, one-shots, triggers", () => {
   });
 
   it("trigger starts a manual run now, also when paused or completed", () => {
-    const paused = core.pause(job(), T0);
+    const paused = core.pause(job(), T0).state;
     const t = core.trigger(paused, ctx(T0 + 10));
     expect(rows(t)[0]).toMatchObject({
       trigger: "manual",
@@ -350,22 +350,22 @@ describe("max_runs, one-shots, triggers", () => {
       state: "running",
     });
     expect(t.state).toMatchObject({ status: "paused", run_count: 0 });
-    expect(starts(t)).toEqual([{ type: "start_attempt", run_id: t.run_id, attempt: 1 }]);
+    expect(starts(t)).toEqual([{ type: "start_attempt", run_id: t.row.run_id, attempt: 1 }]);
   });
 });
 
 describe("pause, resume, update", () => {
   it("resume computes from now: paused slots are not caught up", () => {
-    const paused = core.pause(job(), T0);
-    const resumed = core.resume(paused, T0 + 30 * MIN + 1);
+    const paused = core.pause(job(), T0).state;
+    const resumed = core.resume(paused, T0 + 30 * MIN + 1).state;
     expect(resumed).toMatchObject({ status: "active", next_run_at: T0 + 31 * MIN });
     expect(rows(core.wake(resumed, ctx(T0 + 31 * MIN)))[0]!.missed_slots).toBe(0);
   });
 
   it("a one-shot whose run_at passed while paused fires once, now", () => {
     const at = T0 + MIN;
-    const paused = core.pause(job({ schedule: null, run_at: at }), T0);
-    const resumed = core.resume(paused, T0 + 10 * MIN);
+    const paused = core.pause(job({ schedule: null, run_at: at }), T0).state;
+    const resumed = core.resume(paused, T0 + 10 * MIN).state;
     expect(resumed.next_run_at).toBe(at);
     const step = core.wake(resumed, ctx(T0 + 10 * MIN));
     expect(starts(step)).toHaveLength(1);
@@ -374,14 +374,14 @@ describe("pause, resume, update", () => {
 
   it("update recomputes next_run_at at once and switches between schedule and run_at", () => {
     const s = job();
-    const hourly = core.update(s, { schedule: "0 * * * *" }, T0 + 1);
+    const hourly = core.update(s, { schedule: "0 * * * *" }, T0 + 1).state;
     expect(hourly.next_run_at).toBe(T0 + 60 * MIN);
-    const zoned = core.update(hourly, { schedule: "0 9 * * *", timezone: "Asia/Tokyo" }, T0);
+    const zoned = core.update(hourly, { schedule: "0 9 * * *", timezone: "Asia/Tokyo" }, T0).state;
     expect(new Date(zoned.next_run_at!).toISOString()).toBe("2026-06-02T00:00:00.000Z");
-    const once = core.update(zoned, { run_at: T0 + 3 * MIN }, T0);
+    const once = core.update(zoned, { run_at: T0 + 3 * MIN }, T0).state;
     expect(once.config).toMatchObject({ schedule: null, run_at: T0 + 3 * MIN });
     expect(once.next_run_at).toBe(T0 + 3 * MIN);
-    const back = core.update(once, { schedule: "*/5 * * * *" }, T0);
+    const back = core.update(once, { schedule: "*/5 * * * *" }, T0).state;
     expect(back.config.run_at).toBeNull();
     expect(back.next_run_at).toBe(T0 + 5 * MIN);
   });
@@ -389,32 +389,32 @@ describe("pause, resume, update", () => {
   it("update with enabled pauses and resumes; max_runs below run_count completes", () => {
     let s = core.wake(job(), ctx(T0 + MIN)).state;
     s = core.wake(s, ctx(T0 + 2 * MIN)).state;
-    expect(core.update(s, { enabled: false }, T0)).toMatchObject({
+    expect(core.update(s, { enabled: false }, T0).state).toMatchObject({
       status: "paused",
       next_run_at: null,
     });
-    expect(core.update(s, { max_runs: 2 }, T0)).toMatchObject({
+    expect(core.update(s, { max_runs: 2 }, T0).state).toMatchObject({
       status: "completed",
       next_run_at: null,
     });
-    const completed = core.update(s, { max_runs: 2 }, T0);
-    expect(core.update(completed, { max_runs: 5 }, T0 + 2 * MIN)).toMatchObject({
+    const completed = core.update(s, { max_runs: 2 }, T0).state;
+    expect(core.update(completed, { max_runs: 5 }, T0 + 2 * MIN).state).toMatchObject({
       status: "active",
       next_run_at: T0 + 3 * MIN,
     });
-    expect(core.resume(completed, T0)).toBe(completed); // resume leaves a completed job as it is
+    expect(core.resume(completed, T0).state).toBe(completed); // resume leaves a completed job as it is
   });
 
   it("a completed one-shot is re-armed by a later run_at", () => {
     let s = core.wake(job({ schedule: null, run_at: T0 + 1000 }), ctx(T0 + 1000)).state;
     expect(s.status).toBe("completed");
-    s = core.update(s, { run_at: T0 + 10 * MIN }, T0 + 2000);
+    s = core.update(s, { run_at: T0 + 10 * MIN }, T0 + 2000).state;
     expect(s).toMatchObject({ status: "active", next_run_at: T0 + 10 * MIN });
   });
 
   it("a slot already fired is never fired again after an update", () => {
     let s = core.wake(job({ schedule: "0 * * * *" }), ctx(T0 + 60 * MIN)).state;
-    s = core.update(s, { schedule: "0 * * * *", timezone: "UTC" }, T0 + 60 * MIN);
+    s = core.update(s, { schedule: "0 * * * *", timezone: "UTC" }, T0 + 60 * MIN).state;
     expect(s.next_run_at).toBe(T0 + 120 * MIN);
   });
 });
@@ -430,8 +430,8 @@ describe("wakeAt", () => {
       ctx(T0 + MIN + 1, 0.5),
     );
     expect(core.wakeAt(failed.state)).toBe(T0 + MIN + 1 + 1000);
-    const paused = core.pause(failed.state, T0 + MIN + 2);
+    const paused = core.pause(failed.state, T0 + MIN + 2).state;
     expect(core.wakeAt(paused)).toBe(T0 + MIN + 1 + 1000); // retries continue while paused
-    expect(core.wakeAt(core.pause(job(), T0))).toBeNull();
+    expect(core.wakeAt(core.pause(job(), T0).state)).toBeNull();
   });
 });

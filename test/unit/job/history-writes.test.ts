@@ -47,7 +47,7 @@ function everySecond(now = T0): JobState {
       },
     },
     now,
-  );
+  ).state;
 }
 
 const result = (started: number, status = 200): AttemptResult => ({
@@ -185,11 +185,11 @@ describe("history writes of a job object", () => {
     const h = new Harness(everySecond(), T0);
     h.fire(10);
     h.sent.length = 0;
-    h.commit({ state: core.pause(h.state, h.now), effects: [] });
+    h.commit(core.pause(h.state, h.now));
     expect(h.sent).toHaveLength(1);
     expect(h.sent[0]!.index!.status).toBe("paused");
-    h.commit({ state: core.resume(h.state, h.now + 1), effects: [] });
-    h.commit({ state: core.update(h.state, { name: "renamed" }, h.now + 2), effects: [] });
+    h.commit(core.resume(h.state, h.now + 1));
+    h.commit(core.update(h.state, { name: "renamed" }, h.now + 2));
     expect(h.sent).toHaveLength(3);
     expect(h.sent[2]!.index!.config.name).toBe("renamed");
   });
@@ -231,8 +231,8 @@ describe("history writes of a job object", () => {
     const h = new Harness(everySecond(), T0);
     const config = h.state.config;
     for (let i = 0; i < 3; i++) h.fire(10, i === 1 ? 500 : 200);
-    h.commit({ state: core.pause(h.state, h.now), effects: [] });
+    h.commit(core.pause(h.state, h.now));
     expect(h.state.config).toBe(config);
-    expect(core.update(h.state, { name: "x" }, h.now).config).not.toBe(config);
+    expect(core.update(h.state, { name: "x" }, h.now).state.config).not.toBe(config);
   });
 });

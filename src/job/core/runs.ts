@@ -1,0 +1,212 @@
+// Run lifecycle: a run starts, its attempts finish, fail and are retried, and it
+// ends succeeded or failed — and then the first queued slot starts.
+import type { ActiveRun, AttemptResult, JobConfig, JobState, QueuedRun, RunRow } from "../types";
+import { type CoreCtx, type Effect, rowOf, type Step, unchanged } from "./step";
+
+/** How long past its timeout an attempt may stay unanswered before it is declared lost. */
+export const ATTEMPT_GRACE_MS = 30_000;
+export const MAX_RETRY_DELAY_MS = 3_600_000;
+
+export const INTERRUPTED_ERROR =
+  "attempt interrupted: crondo restarted while the request was in flight";
+export const LOST_ERROR = "attempt lost: no outcome was recorded before its deadline";
+
+type RunStart = Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed_slots">;
+
+const deadlineOf = (config: JobConfig, now: number) =>
+  now + config.timeout_seconds * 1000 + ATTEMPT_GRACE_MS;
+
+export function startRun(state: JobState, ctx: CoreCtx, init: RunStart): Step & { row: RunRow } {
+  const run: ActiveRun = {
+    ...init,
+    started_at: ctx.now,
+    state: "running",
+    attempt: 1,
+    attempt_started_at: ctx.now,
+    deadline: deadlineOf(state.config, ctx.now),
+    next_attempt_at: null,
+    attempt_log: [],
+    last_status: null,
+    last_error: null,
+    last_body: null,
+  };
+  const next: JobState = {
+    ...state,
+    active: [...state.active, run],
+    last_run_at: ctx.now,
+    last_run_state: "running",
+    last_run_id: run.run_id,
+  };
+  const row = rowOf(next, run, "running", ctx.now, false);
+  return {
+    state: next,
+    row,
+    effects: [
+      { type: "write_run", row },
+      { type: "start_attempt", run_id: run.run_id, attempt: 1 },
+    ],
+  };
+}
+
+/** Delay before attempt `failed + 1`: SPEC §3, doubling from the base, capped, ±20 % jitter. */
+export function retryDelayMs(
+  config: Pick<JobConfig, "retry_backoff_seconds">,
+  failedAttempt: number,
+  result: Pick<AttemptResult, "response_status" | "retry_after_seconds">,
+  random: () => number,
+): number {
+  const status = result.response_status;
+  if ((status === 429 || status === 503) && result.retry_after_seconds !== null) {
+    return Math.min(MAX_RETRY_DELAY_MS, Math.max(0, result.retry_after_seconds * 1000));
+  }
+  const base = Math.min(
+    MAX_RETRY_DELAY_MS,
+    config.retry_backoff_seconds * 1000 * 2 ** (failedAttempt - 1),
+  );
+  const jitter = 1 + (random() * 0.4 - 0.2);
+  return Math.min(MAX_RETRY_DELAY_MS, Math.round(base * jitter));
+}
+
+function finishRun(
+  state: JobState,
+  run: ActiveRun,
+  outcome: "succeeded" | "failed",
+  ctx: CoreCtx,
+): Step {
+  const row = rowOf(state, run, outcome, ctx.now, true);
+  let next: JobState = {
+    ...state,
+    active: state.active.filter((r) => r.run_id !== run.run_id),
+    consecutive_failures: outcome === "failed" ? state.consecutive_failures + 1 : 0,
+    last_run_state: state.last_run_id === run.run_id ? outcome : state.last_run_state,
+  };
+  const effects: Effect[] = [{ type: "write_run", row }];
+  if (outcome === "failed" && state.config.on_failure_webhook) {
+    effects.push({ type: "notify_failure", row });
+  }
+  // A queued slot starts as soon as nothing is in progress any more, in slot order.
+  if (next.active.length === 0 && next.queue.length > 0) {
+    const [head, ...rest] = next.queue as [QueuedRun, ...QueuedRun[]];
+    next = { ...next, queue: rest };
+    const started = startRun(next, ctx, { ...head, trigger: "schedule" });
+    next = started.state;
+    effects.push(...started.effects);
+  }
+  return { state: next, effects };
+}
+
+/** An attempt reported its result (stale reports — a lost or replaced attempt — change nothing). */
+export function attemptFinished(
+  state: JobState,
+  run_id: string,
+  attempt: number,
+  result: AttemptResult,
+  ctx: CoreCtx,
+): Step {
+  const run = state.active.find((r) => r.run_id === run_id);
+  if (run?.state !== "running" || run.attempt !== attempt) return unchanged(state);
+  const updated: ActiveRun = {
+    ...run,
+    deadline: null,
+    attempt_started_at: null,
+    attempt_log: [
+      ...run.attempt_log,
+      {
+        attempt,
+        started_at: result.started_at,
+        duration_ms: result.duration_ms,
+        response_status: result.response_status,
+        error: result.error,
+      },
+    ],
+    last_status: result.response_status,
+    last_error: result.ok ? null : result.error,
+    last_body: result.response_body,
+  };
+  if (result.ok) return finishRun(state, updated, "succeeded", ctx);
+  if (attempt <= state.config.retries) {
+    const delay = retryDelayMs(state.config, attempt, result, ctx.random);
+    const retrying: ActiveRun = { ...updated, state: "retrying", next_attempt_at: ctx.now + delay };
+    const next = {
+      ...state,
+      active: state.active.map((r) => (r.run_id === run_id ? retrying : r)),
+    };
+    return {
+      state: next,
+      effects: [{ type: "write_run", row: rowOf(next, retrying, "retrying", ctx.now, false) }],
+    };
+  }
+  return finishRun(state, updated, "failed", ctx);
+}
+
+/** The result of an attempt that nobody will report any more. */
+function interrupted(run: ActiveRun, now: number, error: string): AttemptResult {
+  const started = run.attempt_started_at ?? now;
+  return {
+    started_at: started,
+    duration_ms: Math.max(0, now - started),
+    ok: false,
+    response_status: null,
+    error,
+    response_body: null,
+    retry_after_seconds: null,
+  };
+}
+
+/** Attempts past their deadline are lost; retries that are due start their next attempt. */
+export function advanceRuns(state: JobState, ctx: CoreCtx): Step {
+  let cur = state;
+  const effects: Effect[] = [];
+  const { now } = ctx;
+  for (const run of state.active) {
+    if (run.state === "running" && run.deadline !== null && run.deadline <= now) {
+      const lost = interrupted(run, now, LOST_ERROR);
+      const step = attemptFinished(cur, run.run_id, run.attempt, lost, ctx);
+      cur = step.state;
+      effects.push(...step.effects);
+    }
+  }
+  for (const run of cur.active) {
+    if (run.state === "retrying" && run.next_attempt_at !== null && run.next_attempt_at <= now) {
+      const attempt = run.attempt + 1;
+      const started: ActiveRun = {
+        ...run,
+        state: "running",
+        attempt,
+        next_attempt_at: null,
+        attempt_started_at: now,
+        deadline: deadlineOf(cur.config, now),
+      };
+      cur = { ...cur, active: cur.active.map((r) => (r.run_id === run.run_id ? started : r)) };
+      effects.push(
+        { type: "write_run", row: rowOf(cur, started, "running", now, false) },
+        { type: "start_attempt", run_id: run.run_id, attempt },
+      );
+    }
+  }
+  return { state: cur, effects };
+}
+
+/** After a restart, attempts that were in flight have no one left to report them. */
+export function recover(state: JobState, ctx: CoreCtx): Step {
+  let cur = state;
+  const effects: Effect[] = [];
+  for (const run of state.active) {
+    if (run.state !== "running") continue;
+    const result = interrupted(run, ctx.now, INTERRUPTED_ERROR);
+    const step = attemptFinished(cur, run.run_id, run.attempt, result, ctx);
+    cur = step.state;
+    effects.push(...step.effects);
+  }
+  return { state: cur, effects };
+}
+
+/** cron.trigger: a manual run now, also when paused or completed; not counted in max_runs. */
+export function trigger(state: JobState, ctx: CoreCtx): Step & { row: RunRow } {
+  return startRun(state, ctx, {
+    run_id: ctx.newRunId(),
+    trigger: "manual",
+    scheduled_for: ctx.now,
+    missed_slots: 0,
+  });
+}

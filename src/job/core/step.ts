@@ -1,0 +1,72 @@
+// What every event of the core returns, and the helpers the event modules share.
+import { slotAfter } from "../slots";
+import type { ActiveRun, JobState, RunRow, RunState } from "../types";
+
+export interface CoreCtx {
+  now: number;
+  newRunId: () => string;
+  /** Uniform in [0, 1): retry jitter. */
+  random: () => number;
+}
+
+export type Effect =
+  | { type: "start_attempt"; run_id: string; attempt: number }
+  | { type: "write_run"; row: RunRow }
+  | { type: "notify_failure"; row: RunRow };
+
+/** The job after an event, and what the shell must do about it (in order). */
+export interface Step {
+  state: JobState;
+  effects: Effect[];
+}
+
+export const unchanged = (state: JobState): Step => ({ state, effects: [] });
+
+/** A run as the history stores it, at `now`. */
+export function rowOf(
+  state: JobState,
+  run: Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed_slots"> &
+    Partial<ActiveRun>,
+  runState: RunState,
+  now: number,
+  finished: boolean,
+): RunRow {
+  const log = run.attempt_log ?? [];
+  const last = log[log.length - 1];
+  const started = run.started_at ?? null;
+  return {
+    run_id: run.run_id,
+    cron_id: state.cron_id,
+    tenant_id: state.tenant_id,
+    trigger: run.trigger,
+    state: runState,
+    scheduled_for: run.scheduled_for,
+    started_at: started,
+    finished_at: finished ? now : null,
+    fire_lag_ms: started === null ? null : Math.max(0, started - run.scheduled_for),
+    attempts: log.length + (runState === "running" ? 1 : 0),
+    attempt_log: log,
+    response_status: run.last_status ?? last?.response_status ?? null,
+    duration_ms: finished && started !== null ? now - started : null,
+    error: run.last_error ?? null,
+    response_body: run.last_body ?? null,
+    missed_slots: run.missed_slots,
+    created_at: run.started_at ?? now,
+  };
+}
+
+/** Status and next slot as they follow from the state at `now`. */
+export function computeStatus(
+  state: JobState,
+  now: number,
+): Pick<JobState, "status" | "next_run_at"> {
+  if (state.status === "paused") return { status: "paused", next_run_at: null };
+  const { max_runs } = state.config;
+  if (max_runs !== null && state.run_count >= max_runs) {
+    return { status: "completed", next_run_at: null };
+  }
+  const next = slotAfter(state, state.config.schedule === null ? -Infinity : now);
+  return next === null
+    ? { status: "completed", next_run_at: null }
+    : { status: "active", next_run_at: next };
+}

@@ -1,0 +1,22 @@
+// The neutral result of an operation below the HTTP edge (the job object, the store):
+// a value, or a failure with a code from a closed vocabulary. Nothing below `api/`
+// knows HTTP statuses; `api/errors.ts` maps each code to one. Plain data, so it
+// crosses the Durable Object RPC boundary intact (class identity would not).
+
+/** Why an operation below the edge did not happen. */
+export const FAILURE_CODES = ["NOT_FOUND", "QUOTA_EXCEEDED", "INTERNAL"] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+export interface Failure {
+  ok: false;
+  code: FailureCode;
+  message: string;
+}
+export type Outcome<T> = { ok: true; value: T } | Failure;
+
+export const success = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const failure = (code: FailureCode, message: string): Failure => ({
+  ok: false,
+  code,
+  message,
+});

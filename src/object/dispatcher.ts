@@ -1,0 +1,74 @@
+// The attempts of one job that are in flight: sending each over the network,
+// reporting its result back, and aborting them all when the job is deleted.
+import { notifyFailure, sendAttempt } from "../delivery/send";
+import type { AttemptResult, JobState, RunRow } from "../job/types";
+import { log } from "../lib/log";
+
+interface InFlight {
+  done: Promise<void>;
+  abort: AbortController;
+}
+
+export class Dispatcher {
+  private readonly inflight = new Map<string, InFlight>();
+
+  constructor(private readonly allowPrivate: () => boolean) {}
+
+  /** Keys of what is in flight now (to tell later which sends a wake-up started). */
+  snapshot(): Set<string> {
+    return new Set(this.inflight.keys());
+  }
+
+  /** Promises of the sends started since `before` was taken. */
+  startedSince(before: Set<string>): Promise<void>[] {
+    return [...this.inflight.entries()].filter(([k]) => !before.has(k)).map(([, f]) => f.done);
+  }
+
+  /** Sends attempt `attempt` of `run_id`; `report` gets its result (never throws). */
+  start(
+    job: JobState,
+    run_id: string,
+    attempt: number,
+    report: (result: AttemptResult) => Promise<void>,
+  ): void {
+    const run = job.active.find((r) => r.run_id === run_id)!;
+    const abort = new AbortController();
+    const key = `${run_id}#${attempt}`;
+    const done = sendAttempt(
+      job,
+      { run_id, attempt, scheduled_for: run.scheduled_for },
+      { allowPrivate: this.allowPrivate(), signal: abort.signal },
+    )
+      .then(async (result) => {
+        log("run.attempt", {
+          tenant_id: job.tenant_id,
+          cron_id: job.cron_id,
+          run_id,
+          trigger: run.trigger,
+          scheduled_for: new Date(run.scheduled_for).toISOString(),
+          attempt,
+          status: result.response_status,
+          ok: result.ok,
+          duration_ms: result.duration_ms,
+          error: result.error,
+        });
+        await report(result);
+      })
+      .catch((e) => log("run.attempt_error", { cron_id: job.cron_id, run_id, error: String(e) }))
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, { done, abort });
+  }
+
+  /** The signed failure webhook of a run that finally failed (SPEC §4). */
+  notifyFailure(job: JobState, row: RunRow): void {
+    const key = `${row.run_id}#notify`;
+    const done = notifyFailure(job, row, { allowPrivate: this.allowPrivate() })
+      .then((r) => log("run.failure_webhook", { cron_id: job.cron_id, run_id: row.run_id, ...r }))
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, { done, abort: new AbortController() });
+  }
+
+  abortAll(): void {
+    for (const { abort } of this.inflight.values()) abort.abort();
+  }
+}
