@@ -1,6 +1,7 @@
 // The `worker-guarded` project allows 5 requests a minute per API key (vitest.config.ts),
 // so tests that are not about the rate limit spread their requests over fresh keys of
 // the same tenant: jobs belong to the tenant, the limit counts per key.
+import { waitFor } from "../helpers/wait";
 import { type ApiResponse, api, createKey } from "../worker/helpers";
 
 /** RATE_LIMITER's limit in this project (vitest.config.ts). */
@@ -39,11 +40,11 @@ export async function waitForRunWith(
   runId: string,
   timeoutMs = 10_000,
 ) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await call("GET", `/v1/cron/runs/get/${cronId}/${runId}`);
-    if (r.status === 200 && FINISHED.has(r.body.data.state)) return r.body.data;
-    if (Date.now() > end) throw new Error(`run ${runId} not finished within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitFor(
+    async () => {
+      const r = await call("GET", `/v1/cron/runs/get/${cronId}/${runId}`);
+      return r.status === 200 && FINISHED.has(r.body.data.state) ? r.body.data : null;
+    },
+    { what: `run ${runId} of ${cronId} to finish`, timeoutMs },
+  );
 }

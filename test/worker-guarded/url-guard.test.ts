@@ -3,8 +3,9 @@
 // on_failure_webhook) and at update (task, on_failure_webhook); the guard then runs again
 // at dispatch time, shown here by planting a private URL in a job's stored state.
 import { env, runInDurableObject } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
-import { receiverLog, receiverUrl, uniquePath, waitFor } from "../worker/helpers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { waitFor } from "../helpers/wait";
+import { receiverLog, receiverUrl, uniquePath } from "../worker/helpers";
 import { FAR, tenantClient, waitForRunWith } from "./client";
 
 type Refused = [url: string, reason: RegExp, code?: "INVALID_URL" | "VALIDATION_ERROR"];
@@ -241,7 +242,17 @@ describe("URL guard at create and update", () => {
 });
 
 describe("URL guard at dispatch time", () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it("refuses every attempt of a job whose stored target became private, and sends nothing", async () => {
+    // The object logs the outcome of the failure notification (event run.failure_webhook):
+    // the test waits for that line rather than for a while.
+    const lines: string[] = [];
+    const log = console.log;
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+      log(...args);
+    });
     const call = tenantClient("guard-dispatch");
     const created = await call("POST", "/v1/cron/create", {
       schedule: FAR,
@@ -281,8 +292,17 @@ describe("URL guard at dispatch time", () => {
       expect(attempt.error).toMatch(/^refused by the URL guard:/);
       expect(attempt.response_status).toBeNull();
     }
-    // The failure notification is guarded too. Give it the time it would need to arrive.
-    await new Promise((r) => setTimeout(r, 500));
+    // The failure notification is guarded too: it was refused, not sent.
+    const notice = await waitFor(
+      () =>
+        lines
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((e) => e.event === "run.failure_webhook" && e.run_id === run.run_id),
+      { what: `the run.failure_webhook log line of run ${run.run_id}` },
+    );
+    expect(notice).toMatchObject({ ok: false, status: null });
+    expect(String(notice.error)).toMatch(/loopback/);
     expect(await receiverLog(target)).toEqual([]);
     expect(await receiverLog(hook)).toEqual([]);
   });
@@ -293,6 +313,8 @@ describe("URL guard at dispatch time", () => {
     const path = uniquePath("ok");
     const res = await fetch(`${receiverUrl()}${path}`, { method: "POST" });
     expect(res.status).toBe(200);
-    await waitFor(async () => (await receiverLog(path)).length === 1);
+    await waitFor(async () => (await receiverLog(path)).length === 1, {
+      what: `the receiver to log ${path}`,
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CrondoClient, CrondoError } from "../../src/client";
-import { createKey, receiverUrl, waitFor } from "./helpers";
+import { waitFor } from "../helpers/wait";
+import { createKey, receiverUrl } from "./helpers";
 
 describe("typed client", () => {
   it("round-trips create → trigger → runs.list against the app", async () => {
@@ -24,10 +25,13 @@ describe("typed client", () => {
 
     const run = await crondo.trigger(job.cron_id);
     expect(run).toMatchObject({ cron_id: job.cron_id, trigger: "manual" });
-    const finished = await waitFor(async () => {
-      const page = await crondo.runs.list(job.cron_id, { limit: 5 });
-      return page.items[0]?.state === "succeeded" ? page : null;
-    });
+    const finished = await waitFor(
+      async () => {
+        const page = await crondo.runs.list(job.cron_id, { limit: 5 });
+        return page.items[0]?.state === "succeeded" ? page : null;
+      },
+      { what: "the triggered run to succeed in runs.list" },
+    );
     expect(finished.items).toHaveLength(1);
     expect(finished.items[0]!.run_id).toBe(run.run_id);
     expect((await crondo.runs.get(job.cron_id, run.run_id)).response_status).toBe(200);

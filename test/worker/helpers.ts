@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { inject } from "vitest";
 import { sha256Hex } from "../../src/lib/crypto";
+import { waitFor } from "../helpers/wait";
 
 export const receiverUrl = () => inject("receiverUrl");
 
@@ -59,28 +60,17 @@ export async function receiverLog(prefix: string) {
 
 export const uniquePath = (kind = "ok") => `/${kind}/${crypto.randomUUID()}`;
 
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
-  stepMs = 100,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
-
 const FINISHED = new Set(["succeeded", "failed", "skipped"]);
 
+/** Polls runs.get until the run has finished (succeeded, failed or skipped); returns it. */
 export async function waitForRun(key: string, cronId: string, runId: string, timeoutMs = 10_000) {
-  return waitFor(async () => {
-    const r = await api("GET", `/v1/cron/runs/get/${cronId}/${runId}`, key);
-    return r.status === 200 && FINISHED.has(r.body.data.state) ? r.body.data : null;
-  }, timeoutMs);
+  return waitFor(
+    async () => {
+      const r = await api("GET", `/v1/cron/runs/get/${cronId}/${runId}`, key);
+      return r.status === 200 && FINISHED.has(r.body.data.state) ? r.body.data : null;
+    },
+    { what: `run ${runId} of ${cronId} to finish`, timeoutMs },
+  );
 }
 
 export async function script(name: string, statuses: number[], retryAfter?: number) {

@@ -3,7 +3,8 @@
 // run progress within INDEX_REFRESH_MS, through the object's own timer.
 import { describe, expect, it } from "vitest";
 import { INDEX_REFRESH_MS } from "../../src/job/history-plan";
-import { api, createKey, receiverUrl, uniquePath, waitFor, waitForRun } from "./helpers";
+import { waitFor } from "../helpers/wait";
+import { api, createKey, receiverUrl, uniquePath, waitForRun } from "./helpers";
 
 const listed = async (key: string, cronId: string) => {
   const res = await api("GET", "/v1/cron/list?limit=100", key);
@@ -32,8 +33,7 @@ describe("the jobs index behind cron.list", () => {
         const item = await listed(key, id);
         return item?.last_run_state === "succeeded" ? item : undefined;
       },
-      INDEX_REFRESH_MS + 5_000,
-      250,
+      { what: "cron.list to show the run", timeoutMs: INDEX_REFRESH_MS + 5_000, stepMs: 250 },
     );
     expect(Date.now() - t0).toBeLessThan(INDEX_REFRESH_MS + 5_000);
     expect(caught).toEqual(fresh);
@@ -47,10 +47,13 @@ describe("the jobs index behind cron.list", () => {
     });
     expect(created.status).toBe(201);
     const id = created.body.data.cron_id;
-    await waitFor(async () => {
-      const rec = (await api("GET", `/v1/cron/get/${id}`, key)).body.data;
-      return rec.run_count >= 2 ? rec : undefined;
-    }, 10_000);
+    await waitFor(
+      async () => {
+        const rec = (await api("GET", `/v1/cron/get/${id}`, key)).body.data;
+        return rec.run_count >= 2 ? rec : undefined;
+      },
+      { what: "run_count to reach 2", timeoutMs: 10_000 },
+    );
     const paused = await api("POST", `/v1/cron/pause/${id}`, key);
     expect(paused.status).toBe(200);
     const item = await listed(key, id);

@@ -11,8 +11,9 @@ import type { RunRow } from "../../src/job/types";
 import { DAY } from "../../src/lib/time";
 import { ulid } from "../../src/lib/ulid";
 import { purgeExpiredRuns } from "../../src/store/purge";
-import { upsertRun } from "../../src/store/runs";
-import { api, createKey, receiverUrl, waitFor } from "./helpers";
+import { upsertRunStatement } from "../../src/store/runs";
+import { waitFor } from "../helpers/wait";
+import { api, createKey, receiverUrl } from "./helpers";
 
 const NOW = Date.parse("2026-11-23T03:17:00Z");
 
@@ -27,7 +28,7 @@ async function seedJob(cronId: string, retention: number) {
 async function seedRun(cronId: string, state: RunRow["state"], finishedAgoDays: number | null) {
   const run_id = `run_${ulid()}`;
   const finished = finishedAgoDays === null ? null : NOW - finishedAgoDays * DAY;
-  await upsertRun(env.DB, {
+  await upsertRunStatement(env.DB, {
     run_id,
     cron_id: cronId,
     tenant_id: "purge",
@@ -191,10 +192,13 @@ describe("overdue-alarm sweep", () => {
     await runScheduled(Date.now());
 
     // The sweep set an alarm; it fires the latest missed slot once, with missed_slots.
-    const run = await waitFor(async () => {
-      const r = await api("GET", `/v1/cron/runs/list/${job.cron_id}`, key);
-      return r.body.data.items[0];
-    }, 10_000);
+    const run = await waitFor(
+      async () => {
+        const r = await api("GET", `/v1/cron/runs/list/${job.cron_id}`, key);
+        return r.body.data.items[0];
+      },
+      { what: "the catch-up run in runs.list", timeoutMs: 10_000 },
+    );
     expect(run).toMatchObject({ trigger: "schedule" });
     expect(run.missed_slots).toBeGreaterThanOrEqual(9);
     const after = (await api("GET", `/v1/cron/get/${job.cron_id}`, key)).body.data;
