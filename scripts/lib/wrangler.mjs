@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Default local persistence directory of `wrangler dev` (relative to the project root). */
 export const DEFAULT_PERSIST_DIR = join(PROJECT_ROOT, ".wrangler", "state");
+/** wrangler's JS entry point in node_modules (run it with `process.execPath`). */
+export const WRANGLER_JS = join(PROJECT_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
 /** Thrown when a wrangler command fails; `output` holds what it printed. */
 export class WranglerError extends Error {
@@ -27,7 +29,7 @@ export class WranglerError extends Error {
 
 /** Path of wrangler's JS entry point; exits the process with a hint when missing. */
 export function wranglerEntry() {
-  const entry = join(PROJECT_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+  const entry = WRANGLER_JS;
   if (!existsSync(entry)) {
     console.error(
       `error: wrangler is not installed (${entry} is missing). Run \`npm install\` first.`,
