@@ -5,8 +5,9 @@
 // Timing happens inside the Worker, so HTTP between Node and workerd is excluded.
 import type { Env } from "../../src/env";
 import { DAY, HOUR } from "../../src/lib/time";
+import { RUN_ID_RE } from "../../src/lib/ulid";
 import { purgeWithContinuation, runDailyMaintenance } from "../../src/maintenance/daily";
-import { encodeCursor } from "../../src/store/cursor";
+import { decodeCursor, encodeCursor } from "../../src/store/cursor";
 import { listRuns } from "../../src/store/runs";
 
 interface BenchEnv {
@@ -332,7 +333,7 @@ async function listBench(db: D1Database, req: ListBenchRequest) {
     });
   }
   const call = (t: (typeof targets)[number]) =>
-    listRuns(db, req.cronId, { limit: req.limit, cursor: t.cursor, state: req.state });
+    listRuns(db, req.cronId, { limit: req.limit, after: t.cursorId, state: req.state });
   for (const t of targets) {
     for (let i = 0; i < (req.warmup ?? 5); i++) await call(t);
     const page = await call(t);
@@ -370,7 +371,8 @@ async function walk(db: D1Database, req: { cronId: string; limit: number }) {
   let ordered = true;
   let last: string | null = null;
   for (;;) {
-    const page = await listRuns(db, req.cronId, { limit: req.limit, cursor });
+    const after = cursor === undefined ? undefined : (decodeCursor(cursor, RUN_ID_RE) ?? undefined);
+    const page = await listRuns(db, req.cronId, { limit: req.limit, after });
     pages++;
     for (const r of page.items) {
       if (last !== null && !(r.run_id < last)) ordered = false;
@@ -404,7 +406,7 @@ async function listSql(
   const seen = new Map<string, unknown[]>();
   await listRuns(recording(db, seen), req.cronId, {
     limit: req.limit,
-    cursor: req.cursorRunId ? encodeCursor(req.cursorRunId) : undefined,
+    after: req.cursorRunId,
     state: req.state,
   });
   return [...seen].map(([sql, params]) => ({ sql, params }));

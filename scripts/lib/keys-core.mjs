@@ -2,11 +2,12 @@
 // hashing, KV record building and parsing of wrangler's KV output. No I/O here, so
 // unit tests can import this module directly.
 import { createHash, randomBytes } from "node:crypto";
+import { KV_PREFIX, keyStorageName } from "../../src/lib/key-names.mjs";
+
+export { KV_PREFIX };
 
 /** Every raw key starts with this. */
 export const KEY_PREFIX = "crondo_";
-/** KV key prefix of a key record: `apikey:<sha256 hex of the raw key>`. */
-export const KV_PREFIX = "apikey:";
 /** KV binding that holds the key records (wrangler.toml). */
 export const KV_BINDING = "KEYS";
 /** Length of the hash prefix shown by `list`. */
@@ -181,7 +182,7 @@ export function sha256Hex(s) {
 
 /** KV key of the record for a raw key. */
 export function kvKeyForHash(hash) {
-  return KV_PREFIX + hash;
+  return keyStorageName(hash);
 }
 
 export function kvKeyForKey(rawKey) {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { sha256Hex } from "../lib/crypto";
+import { keyStorageName } from "../lib/key-names.mjs";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 
@@ -8,8 +9,6 @@ export interface KeyRecord {
   name: string;
   created_at: string;
 }
-
-export const keyStorageName = (hash: string) => `apikey:${hash}`;
 
 const unauthorized = (message: string) =>
   new ApiError("UNAUTHORIZED", message, [], { "WWW-Authenticate": 'Bearer realm="crondo"' });

@@ -1,10 +1,17 @@
 // SPEC §9: every mutating call honours an idempotency key (header Idempotency-Key
 // or body idempotency_key), scoped to tenant + operation + key, kept 24 h.
-// D1's primary key makes the first request the only one that runs; the others
-// replay its answer (or wait for it while it is still in progress).
+// The first request with a key is the only one that runs (src/store/idempotency.ts);
+// the others replay its answer (or wait for it while it is still in progress).
 import type { MiddlewareHandler } from "hono";
 import { sha256Hex } from "../lib/crypto";
 import { HOUR } from "../lib/time";
+import {
+  claimKey,
+  completeKey,
+  type IdempotencyScope,
+  readKey,
+  releaseKey,
+} from "../store/idempotency";
 import { bodyText } from "./body";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
@@ -13,14 +20,6 @@ export const IDEMPOTENCY_TTL_MS = 24 * HOUR;
 /** How long a duplicate waits for the first request with its key to finish. */
 const WAIT_FOR_FIRST_MS = 15_000;
 const MAX_KEY_LENGTH = 255;
-
-interface Row {
-  request_hash: string;
-  state: "pending" | "done";
-  status: number | null;
-  response: string | null;
-  expires_at: number;
-}
 
 function keyFromBody(text: string): string | undefined {
   if (!text.includes("idempotency_key")) return undefined;
@@ -59,49 +58,27 @@ export function idempotency(operation: string): MiddlewareHandler<AppEnv> {
     // The same request: same method, path, query and body bytes.
     const hash = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${text}`);
     const now = Date.now();
-    const claim = await db
-      .prepare(
-        `INSERT INTO idempotency (tenant_id, operation, key, request_hash, state, created_at, expires_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?)
-         ON CONFLICT (tenant_id, operation, key) DO UPDATE
-           SET request_hash = excluded.request_hash, state = 'pending', status = NULL, response = NULL,
-               created_at = excluded.created_at, expires_at = excluded.expires_at
-           WHERE idempotency.expires_at <= ?`,
-      )
-      .bind(tenant, operation, key, hash, now, now + IDEMPOTENCY_TTL_MS, now)
-      .run();
-
-    if ((claim.meta.changes ?? 0) === 1) {
+    const scope: IdempotencyScope = { tenant, operation, key };
+    if (await claimKey(db, scope, hash, now, IDEMPOTENCY_TTL_MS)) {
       // We are first: perform the operation and remember its answer.
       try {
         await next();
       } catch (e) {
-        await release(db, tenant, operation, key);
+        await releaseKey(db, scope);
         throw e;
       }
       if (c.res.status >= 500) {
-        await release(db, tenant, operation, key); // a failure is not an answer to replay
+        await releaseKey(db, scope); // a failure is not an answer to replay
         return;
       }
-      const body = await c.res.clone().text();
-      await db
-        .prepare(
-          "UPDATE idempotency SET state = 'done', status = ?, response = ? WHERE tenant_id = ? AND operation = ? AND key = ?",
-        )
-        .bind(c.res.status, body, tenant, operation, key)
-        .run();
+      await completeKey(db, scope, c.res.status, await c.res.clone().text());
       return;
     }
 
     // Someone was first. Same request: replay (waiting if it is still running); else 409.
     const deadline = now + WAIT_FOR_FIRST_MS;
     for (;;) {
-      const row = await db
-        .prepare(
-          "SELECT request_hash, state, status, response, expires_at FROM idempotency WHERE tenant_id = ? AND operation = ? AND key = ?",
-        )
-        .bind(tenant, operation, key)
-        .first<Row>();
+      const row = await readKey(db, scope);
       if (!row) {
         throw new ApiError(
           "IDEMPOTENCY_CONFLICT",
@@ -129,29 +106,4 @@ export function idempotency(operation: string): MiddlewareHandler<AppEnv> {
       await sleep(50);
     }
   };
-}
-
-async function release(db: D1Database, tenant: string, operation: string, key: string) {
-  await db
-    .prepare(
-      "DELETE FROM idempotency WHERE tenant_id = ? AND operation = ? AND key = ? AND state = 'pending'",
-    )
-    .bind(tenant, operation, key)
-    .run();
-}
-
-/** Daily maintenance: forget keys older than 24 h, in bounded batches. */
-export async function purgeExpiredKeys(db: D1Database, now: number, batch = 1000): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < 100; i++) {
-    const res = await db
-      .prepare(
-        "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE expires_at <= ? LIMIT ?)",
-      )
-      .bind(now, batch)
-      .run();
-    total += res.meta.changes ?? 0;
-    if ((res.meta.changes ?? 0) < batch) break;
-  }
-  return total;
 }

@@ -4,8 +4,8 @@
 import { checkTargetUrl } from "../delivery/url-guard";
 import type { ConfigPatch } from "../job/core";
 import type { JobConfig, Json } from "../job/types";
-import { compileSchedule, ScheduleError } from "../schedule";
-import { ApiError } from "./errors";
+import { compileSchedule, hasZonePrefix, ScheduleError } from "../schedule";
+import { ApiError, type ErrorDetail } from "./errors";
 import type { CreateJobInput, UpdateJobInput } from "./schemas";
 
 const ALIASES = {
@@ -38,6 +38,24 @@ function spelling(input: Record<string, unknown>, field: keyof typeof ALIASES): 
 const ISO_INSTANT =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
+/** run_at of a one-shot job: an instant still in the future. */
+function futureRunAt(value: string, now: number): number {
+  const at = parseInstant(value, "run_at");
+  if (at <= now) {
+    throw new ApiError("VALIDATION_ERROR", "run_at must be in the future", [
+      { path: "run_at", message: "must be in the future" },
+    ]);
+  }
+  return at;
+}
+
+/** Create and update take a schedule or a run_at, never both. */
+function bothGiven(schedule: unknown, runAt: unknown): ErrorDetail | null {
+  return schedule !== undefined && runAt !== undefined
+    ? { path: "run_at", message: "give either schedule (cron_expr) or run_at, not both" }
+    : null;
+}
+
 export function parseInstant(value: string, path: string): number {
   const ms = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) {
@@ -67,7 +85,7 @@ export function checkSchedule(
     return compileSchedule(expr, timezone ?? "UTC").timezone;
   } catch (e) {
     if (e instanceof ScheduleError) {
-      const where = e.code === "INVALID_TIMEZONE" && !/CRON_TZ|TZ=/.test(expr) ? "timezone" : path;
+      const where = e.code === "INVALID_TIMEZONE" && !hasZonePrefix(expr) ? "timezone" : path;
       throw new ApiError(e.code, e.message, [{ path: where, message: e.message }]);
     }
     throw e;
@@ -92,19 +110,15 @@ export function normalizeCreate(
   const schedule = folded(raw, "schedule") as string | undefined;
   const urlIn = folded(raw, "url") as string | undefined;
   const retries = folded(raw, "retries") as number | undefined;
-  const missing: { path: string; message: string }[] = [];
+  const missing: ErrorDetail[] = [];
   if (schedule === undefined && input.run_at === undefined) {
     missing.push({
       path: "schedule",
       message: "one of schedule (cron_expr) or run_at is required",
     });
   }
-  if (schedule !== undefined && input.run_at !== undefined) {
-    missing.push({
-      path: "run_at",
-      message: "give either schedule (cron_expr) or run_at, not both",
-    });
-  }
+  const both = bothGiven(schedule, input.run_at);
+  if (both) missing.push(both);
   if (urlIn === undefined)
     missing.push({ path: "url", message: "url (task, task_url) is required" });
   if (missing.length) {
@@ -120,12 +134,7 @@ export function normalizeCreate(
     timezone = checkSchedule(schedule, input.timezone, spelling(raw, "schedule"));
   else {
     timezone = checkSchedule("0 0 * * *", timezone, "timezone");
-    run_at = parseInstant(input.run_at!, "run_at");
-    if (run_at <= opts.now) {
-      throw new ApiError("VALIDATION_ERROR", "run_at must be in the future", [
-        { path: "run_at", message: "must be in the future" },
-      ]);
-    }
+    run_at = futureRunAt(input.run_at!, opts.now);
   }
   const url = checkUrl(urlIn!, spelling(raw, "url"), opts.allowPrivate);
   return {
@@ -169,11 +178,8 @@ export function normalizeUpdate(
   const schedule = folded(raw, "schedule") as string | undefined;
   const urlIn = folded(raw, "url") as string | undefined;
   const retries = folded(raw, "retries") as number | undefined;
-  if (schedule !== undefined && input.run_at !== undefined) {
-    throw new ApiError("VALIDATION_ERROR", "give either schedule (cron_expr) or run_at, not both", [
-      { path: "run_at", message: "conflicts with schedule" },
-    ]);
-  }
+  const both = bothGiven(schedule, input.run_at);
+  if (both) throw new ApiError("VALIDATION_ERROR", both.message, [both]);
   const patch: ConfigPatch = {};
   if (input.name !== undefined) patch.name = input.name;
   if (input.timezone !== undefined)
@@ -181,16 +187,10 @@ export function normalizeUpdate(
   if (schedule !== undefined) {
     patch.schedule = schedule;
     const zone = checkSchedule(schedule, input.timezone, spelling(raw, "schedule"));
-    if (/^\s*(?:CRON_TZ|TZ)=/.test(schedule) || input.timezone !== undefined) patch.timezone = zone;
+    if (hasZonePrefix(schedule) || input.timezone !== undefined) patch.timezone = zone;
   }
   if (input.run_at !== undefined) {
-    const at = parseInstant(input.run_at, "run_at");
-    if (at <= opts.now) {
-      throw new ApiError("VALIDATION_ERROR", "run_at must be in the future", [
-        { path: "run_at", message: "must be in the future" },
-      ]);
-    }
-    patch.run_at = at;
+    patch.run_at = futureRunAt(input.run_at, opts.now);
   }
   if (urlIn !== undefined) {
     patch.url = checkUrl(urlIn, spelling(raw, "url"), opts.allowPrivate);

@@ -1,5 +1,84 @@
+// The job and run records of the API (SPEC §3 CronRecord, §4 CronRun): their zod
+// schemas (for the OpenAPI document, the tests' strict contract checks and the
+// index's validated reads) and the pure builders from the object's state.
+import { z } from "zod";
 import { iso } from "../lib/time";
-import type { JobState, RunRow } from "./types";
+import { CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
+import {
+  HTTP_METHODS,
+  JOB_STATUSES,
+  type JobState,
+  OVERLAP_POLICIES,
+  RUN_STATES,
+  type RunRow,
+} from "./types";
+
+const isoOrNull = z.iso.datetime().nullable();
+
+export const CronRecordSchema = z
+  .strictObject({
+    cron_id: z.string().regex(CRON_ID_RE),
+    name: z.string(),
+    schedule: z.string().nullable().describe("cron expression; null for a one-shot job"),
+    cron_expr: z.string().nullable().describe("same value as schedule"),
+    url: z.string(),
+    task: z.string().describe("same value as url"),
+    task_type: z.literal("http_url"),
+    run_at: isoOrNull,
+    method: z.enum(HTTP_METHODS),
+    payload: z.json().nullable(),
+    headers: z.record(z.string(), z.string()),
+    timezone: z.string(),
+    retries: z.int(),
+    retry: z.int().describe("same value as retries"),
+    retry_backoff_seconds: z.int(),
+    timeout_seconds: z.int(),
+    overlap_policy: z.enum(OVERLAP_POLICIES),
+    max_runs: z.int().nullable(),
+    on_failure_webhook: z.string().nullable(),
+    retention_days: z.int(),
+    enabled: z.boolean(),
+    status: z.enum(JOB_STATUSES),
+    next_run_at: isoOrNull,
+    last_run_at: isoOrNull,
+    last_run_state: z.enum(RUN_STATES).nullable(),
+    run_count: z.int(),
+    consecutive_failures: z.int(),
+    signing_secret: z.string().describe("HMAC-SHA256 key of X-Cron-Signature"),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: "CronRecord" });
+
+export const AttemptSchema = z
+  .strictObject({
+    attempt: z.int(),
+    started_at: z.iso.datetime(),
+    duration_ms: z.int(),
+    response_status: z.int().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: "Attempt" });
+
+export const CronRunSchema = z
+  .strictObject({
+    run_id: z.string().regex(RUN_ID_RE),
+    cron_id: z.string(),
+    trigger: z.enum(["schedule", "manual"]),
+    state: z.enum(RUN_STATES),
+    scheduled_for: isoOrNull,
+    started_at: isoOrNull,
+    finished_at: isoOrNull,
+    fire_lag_ms: z.int().nullable().describe("start minus slot"),
+    attempts: z.int(),
+    attempt_log: z.array(AttemptSchema),
+    response_status: z.int().nullable(),
+    duration_ms: z.int().nullable(),
+    error: z.string().nullable(),
+    response_body: z.string().nullable().describe("first 4 KiB of the last response, as text"),
+    missed_slots: z.int(),
+  })
+  .meta({ id: "CronRun" });
 
 /** The CronRecord of SPEC §3, with both spellings the seed reference uses. */
 export function toCronRecord(s: JobState) {

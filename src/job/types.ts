@@ -4,17 +4,18 @@ export const HTTP_METHODS = ["POST", "GET", "PUT", "PATCH", "DELETE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const OVERLAP_POLICIES = ["allow", "skip", "queue"] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
-export type JobStatus = "active" | "paused" | "completed";
 export type RunTrigger = "schedule" | "manual";
-export type RunState = "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped";
-export const RUN_STATES: readonly RunState[] = [
+export const RUN_STATES = [
   "queued",
   "running",
   "retrying",
   "succeeded",
   "failed",
   "skipped",
-];
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export const JOB_STATUSES = ["active", "paused", "completed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 

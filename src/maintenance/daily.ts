@@ -1,8 +1,12 @@
-import { purgeExpiredKeys } from "../api/idempotency";
+// The daily Cron Trigger (SPEC §1, §7): purge expired history, re-arm lost alarms,
+// forget expired idempotency keys. Reaches jobs through their objects and D1 through
+// the store; never through the HTTP edge.
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { MINUTE } from "../lib/time";
 import { jobStub } from "../object/stub";
+import { purgeExpiredKeys } from "../store/idempotency";
+import { getMaintenanceValue, overdueJobs, setMaintenanceValue } from "../store/maintenance";
 import { purgeExpiredRuns } from "../store/purge";
 
 /** A job whose next_run_at is this far behind is considered to have lost its alarm. */
@@ -10,37 +14,14 @@ export const OVERDUE_AFTER_MS = 5 * MINUTE;
 /** Leave headroom under the scheduled handler's limits (CPU 30 s by default). */
 export const PURGE_BUDGET_MS = 20_000;
 const SWEEP_LIMIT = 1000;
-
-async function getState(db: D1Database, name: string): Promise<string | null> {
-  const r = await db
-    .prepare("SELECT value FROM maintenance WHERE name = ?")
-    .bind(name)
-    .first<{ value: string }>();
-  return r?.value ?? null;
-}
-
-async function setState(db: D1Database, name: string, value: string | null, now: number) {
-  if (value === null) await db.prepare("DELETE FROM maintenance WHERE name = ?").bind(name).run();
-  else {
-    await db
-      .prepare(
-        "INSERT INTO maintenance (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      )
-      .bind(name, value, now)
-      .run();
-  }
-}
+const PURGE_RESUME_KEY = "purge.resume_after";
 
 /** Re-arms active jobs whose alarm should have fired minutes ago (SPEC §1 safety net). */
 export async function sweepOverdue(env: Env, now: number) {
-  const { results } = await env.DB.prepare(
-    "SELECT cron_id FROM jobs WHERE status = 'active' AND next_run_at IS NOT NULL AND next_run_at < ? ORDER BY next_run_at LIMIT ?",
-  )
-    .bind(now - OVERDUE_AFTER_MS, SWEEP_LIMIT)
-    .all<{ cron_id: string }>();
+  const overdue = await overdueJobs(env.DB, now - OVERDUE_AFTER_MS, SWEEP_LIMIT);
   const rearmed: string[] = [];
   const errors: string[] = [];
-  for (const { cron_id } of results) {
+  for (const cron_id of overdue) {
     try {
       const r = await jobStub(env, cron_id).ensureAlarm();
       if (r.rearmed) rearmed.push(cron_id);
@@ -48,7 +29,7 @@ export async function sweepOverdue(env: Env, now: number) {
       errors.push(`${cron_id}: ${String(e)}`);
     }
   }
-  return { overdue: results.length, rearmed, errors };
+  return { overdue: overdue.length, rearmed, errors };
 }
 
 /**
@@ -60,13 +41,13 @@ export async function purgeWithContinuation(
   scheduledTime: number,
   budgetMs: number,
 ) {
-  const resumeAfter = await getState(db, "purge.resume_after");
+  const resumeAfter = await getMaintenanceValue(db, PURGE_RESUME_KEY);
   const purge = await purgeExpiredRuns(db, {
     now: scheduledTime,
     deadline: Date.now() + budgetMs,
     resumeAfter,
   });
-  await setState(db, "purge.resume_after", purge.resume_after, Date.now());
+  await setMaintenanceValue(db, PURGE_RESUME_KEY, purge.resume_after, Date.now());
   return { ...purge, resumed_from: resumeAfter };
 }
 

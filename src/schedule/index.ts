@@ -34,6 +34,11 @@ const recompiled = new Map<string, Internals>();
 
 const TZ_PREFIX = /^(?:CRON_TZ|TZ)=(\S*)(?:\s+|$)/i;
 
+/** Whether the expression names its own zone with a `CRON_TZ=` (or `TZ=`) prefix. */
+export function hasZonePrefix(expression: string): boolean {
+  return TZ_PREFIX.test(expression.trim());
+}
+
 export function compileSchedule(expression: string, timezone = "UTC"): CompiledSchedule {
   if (typeof expression !== "string") {
     throw new ScheduleError("INVALID_CRON", "expression must be a string");

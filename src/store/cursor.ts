@@ -1,23 +1,22 @@
-import { ApiError } from "../api/errors";
 import { base64url } from "../lib/crypto";
 
 // Opaque keyset cursors: the id of the last item returned. Ids are ULID-based and
 // unique, so "id < cursor" pages stay stable while new items arrive at the top.
+// Decoding belongs to the query schemas (src/api/schemas.ts): the store receives ids.
 export function encodeCursor(id: string): string {
   return base64url(new TextEncoder().encode(JSON.stringify({ k: id })));
 }
 
-export function decodeCursor(cursor: string, idPattern: RegExp): string {
+/** The id inside a cursor, or null when it is not one of ours (or not of this kind of id). */
+export function decodeCursor(cursor: string, idPattern: RegExp): string | null {
   try {
     const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     const parsed = JSON.parse(json) as { k?: unknown };
     if (typeof parsed.k === "string" && idPattern.test(parsed.k)) return parsed.k;
   } catch {
-    // fall through
+    // not base64 or not JSON: not a cursor
   }
-  throw new ApiError("VALIDATION_ERROR", "cursor is not valid", [
-    { path: "cursor", message: "not a cursor returned by this endpoint" },
-  ]);
+  return null;
 }
 
 export interface Page<T> {

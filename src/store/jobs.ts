@@ -1,7 +1,6 @@
-import { type CronRecord, toCronRecord } from "../job/record";
+import { type CronRecord, CronRecordSchema, toCronRecord } from "../job/record";
 import type { JobState, JobStatus } from "../job/types";
-import { CRON_ID_RE } from "../lib/ulid";
-import { decodeCursor, type Page, pageOf } from "./cursor";
+import { type Page, pageOf } from "./cursor";
 
 /** The per-tenant index row of a job; the Durable Object keeps it in step with its state. */
 export interface JobIndexRow {
@@ -82,7 +81,7 @@ export async function jobBelongsTo(db: D1Database, cronId: string, tenantId: str
 export async function listJobs(
   db: D1Database,
   tenantId: string,
-  opts: { limit: number; cursor?: string; status?: JobStatus },
+  opts: { limit: number; after?: string; status?: JobStatus },
 ): Promise<Page<CronRecord>> {
   const where = ["tenant_id = ?"];
   const binds: unknown[] = [tenantId];
@@ -90,9 +89,9 @@ export async function listJobs(
     where.push("status = ?");
     binds.push(opts.status);
   }
-  if (opts.cursor) {
+  if (opts.after) {
     where.push("cron_id < ?");
-    binds.push(decodeCursor(opts.cursor, CRON_ID_RE));
+    binds.push(opts.after);
   }
   const { results } = await db
     .prepare(
@@ -104,6 +103,17 @@ export async function listJobs(
     results,
     opts.limit,
     (r) => r.cron_id,
-    (r) => JSON.parse(r.record) as CronRecord,
+    (r) => recordOf(r.cron_id, r.record),
   );
+}
+
+/** The index keeps each job's record as JSON; a read checks it before anyone relies on it. */
+function recordOf(cronId: string, json: string): CronRecord {
+  const parsed = CronRecordSchema.safeParse(JSON.parse(json));
+  if (!parsed.success) {
+    throw new Error(
+      `jobs index row ${cronId} does not hold a valid record: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data;
 }

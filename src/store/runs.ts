@@ -1,6 +1,5 @@
 import type { AttemptLogEntry, RunRow, RunState } from "../job/types";
-import { RUN_ID_RE } from "../lib/ulid";
-import { decodeCursor, type Page, pageOf } from "./cursor";
+import { type Page, pageOf } from "./cursor";
 
 interface RunDbRow extends Omit<RunRow, "attempt_log"> {
   attempt_log: string;
@@ -38,10 +37,6 @@ export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedState
   return db.prepare(UPSERT_SQL).bind(...values);
 }
 
-export async function upsertRun(db: D1Database, row: RunRow): Promise<void> {
-  await upsertRunStatement(db, row).run();
-}
-
 function fromDb(r: RunDbRow): RunRow {
   return { ...r, attempt_log: JSON.parse(r.attempt_log) as AttemptLogEntry[] };
 }
@@ -62,7 +57,7 @@ export async function getRun(
 export async function listRuns(
   db: D1Database,
   cronId: string,
-  opts: { limit: number; cursor?: string; state?: RunState },
+  opts: { limit: number; after?: string; state?: RunState },
 ): Promise<Page<RunRow>> {
   const where = ["cron_id = ?"];
   const binds: unknown[] = [cronId];
@@ -70,9 +65,9 @@ export async function listRuns(
     where.push("state = ?");
     binds.push(opts.state);
   }
-  if (opts.cursor) {
+  if (opts.after) {
     where.push("run_id < ?");
-    binds.push(decodeCursor(opts.cursor, RUN_ID_RE));
+    binds.push(opts.after);
   }
   const { results } = await db
     .prepare(`SELECT * FROM runs WHERE ${where.join(" AND ")} ORDER BY run_id DESC LIMIT ?`)

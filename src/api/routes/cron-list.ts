@@ -15,7 +15,7 @@ export default defineRoute({
   },
   mutating: false,
   handler: async (c) => {
-    const q = validate(listQuerySchema, c.req.query());
-    return ok(c, await listJobs(c.env.DB, c.get("tenant_id"), q));
+    const { cursor, ...q } = validate(listQuerySchema, c.req.query());
+    return ok(c, await listJobs(c.env.DB, c.get("tenant_id"), { ...q, after: cursor }));
   },
 });

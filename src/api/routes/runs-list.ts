@@ -1,5 +1,4 @@
 import { toCronRun } from "../../job/record";
-import type { RunState } from "../../job/types";
 import { jobBelongsTo } from "../../store/jobs";
 import { listRuns } from "../../store/runs";
 import { validate } from "../body";
@@ -21,9 +20,9 @@ export default defineRoute({
   mutating: false,
   handler: async (c) => {
     const id = cronIdParam(c);
-    const q = validate(runsListQuerySchema, c.req.query());
+    const { cursor, state, limit } = validate(runsListQuerySchema, c.req.query());
     if (!(await jobBelongsTo(c.env.DB, id, c.get("tenant_id")))) throw notFound();
-    const page = await listRuns(c.env.DB, id, { ...q, state: q.state as RunState | undefined });
+    const page = await listRuns(c.env.DB, id, { limit, after: cursor, state });
     return ok(c, { items: page.items.map(toCronRun), next_cursor: page.next_cursor });
   },
 });
