@@ -1,5 +1,11 @@
 // The job form's model: values as typed, client-side checks (the API re-checks
 // everything), the request body they make, and the partial PATCH of an edit.
+import {
+  headerNameProblem,
+  headerValueProblems,
+  MAX_HEADER_VALUE,
+  MAX_HEADERS,
+} from "../../src/lib/http-headers";
 import { browserZone, isoToWall, isValidZone, wallToIso } from "./format";
 import type { CronRecord } from "./types";
 
@@ -47,9 +53,6 @@ export function initialValues(job?: CronRecord): Values {
   };
 }
 
-const FORBIDDEN_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding"]);
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 function integer(text: string, min: number, max: number): string | null {
   if (!/^\s*-?\d+\s*$/.test(text)) return `Enter a whole number from ${min} to ${max}.`;
   const n = Number(text);
@@ -85,14 +88,16 @@ function headersError(text: string): string | null {
   if (value === null || typeof value !== "object" || Array.isArray(value))
     return 'Must be a JSON object, e.g. {"X-Team": "ops"}.';
   const entries = Object.entries(value);
-  if (entries.length > 32) return "At most 32 headers.";
+  if (entries.length > MAX_HEADERS) return `At most ${MAX_HEADERS} headers.`;
   for (const [name, v] of entries) {
-    if (!TOKEN.test(name)) return `“${name}” is not a valid header name.`;
-    const lower = name.toLowerCase();
-    if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith("x-cron-"))
-      return `${name} is set by crondo and cannot be given.`;
+    const nameProblem = headerNameProblem(name);
+    if (nameProblem === "invalid") return `“${name}” is not a valid header name.`;
+    if (nameProblem === "reserved") return `${name} is set by crondo and cannot be given.`;
     if (typeof v !== "string") return `The value of ${name} must be a string.`;
-    if (v.length > 4096) return `The value of ${name} is longer than 4096 characters.`;
+    const [valueProblem] = headerValueProblems(v);
+    if (valueProblem === "too-long")
+      return `The value of ${name} is longer than ${MAX_HEADER_VALUE} characters.`;
+    if (valueProblem === "control") return `The value of ${name} must not contain CR, LF or NUL.`;
   }
   return null;
 }
