@@ -1,5 +1,5 @@
 import { newApp } from "./api/app";
-import type { Env } from "./env";
+import { configOf, type Env } from "./env";
 import { runDailyMaintenance } from "./maintenance/daily";
 
 export { JobObject } from "./object/job-object";
@@ -9,6 +9,7 @@ const app = newApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
+    configOf(env); // a misconfigured deployment fails loudly here too (src/env.ts)
     ctx.waitUntil(runDailyMaintenance(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;
