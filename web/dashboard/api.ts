@@ -1,6 +1,16 @@
-// The API client: the key lives in sessionStorage only (never a URL, cookie or
-// localStorage) and goes out as `Authorization: Bearer …`; a 401 signs the user out.
-import type { CronRecord, CronRun, ErrorDetail, Page, Preview, Stats } from "./types";
+// The dashboard's side of the API: the key lives in sessionStorage only (never a URL,
+// cookie or localStorage) and goes out as `Authorization: Bearer …` through crondo's own
+// client (src/client); a 401 signs the user out. Errors become ApiError for display.
+import {
+  type CreateJob,
+  CrondoClient,
+  CrondoError,
+  type ErrorDetail,
+  type JobStatus,
+  type PreviewRequest,
+  type RunState,
+  type UpdateJob,
+} from "../../src/client";
 
 const STORAGE_KEY = "crondo.apiKey";
 
@@ -30,49 +40,63 @@ export const onUnauthorized = (fn: Listener) => {
   unauthorized = fn;
 };
 
+type ErrorEnvelope = { error?: { code: string; message: string; details?: ErrorDetail[] } };
+
+/**
+ * Runs `op` with a client for `key` on this origin. A failure becomes an ApiError with
+ * the API's own message (or one saying what went wrong on the way); an abort stays one.
+ */
 async function send<T>(
   key: string,
-  method: string,
-  path: string,
-  body?: unknown,
+  op: (client: CrondoClient) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  let res: Response;
+  let status = 0;
+  const client = new CrondoClient({
+    baseUrl: "",
+    apiKey: key,
+    fetch: async (input, init) => {
+      let res: Response;
+      try {
+        res = await fetch(input, { ...init, signal, credentials: "omit", cache: "no-store" });
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        throw new ApiError(0, "NETWORK", "crondo could not be reached; check your connection");
+      }
+      status = res.status;
+      if (res.ok) return res;
+      // An error answer is read here, so that its message reaches the user unprefixed.
+      const requestId = res.headers.get("x-request-id");
+      let parsed: ErrorEnvelope;
+      try {
+        parsed = await res.json();
+      } catch {
+        throw new ApiError(res.status, "INTERNAL", `unexpected response (HTTP ${res.status})`);
+      }
+      const err = parsed.error ?? { code: "INTERNAL", message: `HTTP ${res.status}` };
+      throw new ApiError(res.status, err.code, err.message, err.details ?? [], requestId);
+    },
+  });
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-      credentials: "omit",
-      cache: "no-store",
-    });
+    return await op(client);
   } catch (e) {
-    if (signal?.aborted) throw e;
-    throw new ApiError(0, "NETWORK", "crondo could not be reached; check your connection");
+    if (e instanceof ApiError || signal?.aborted) throw e;
+    if (e instanceof CrondoError) {
+      throw new ApiError(e.status, e.code, e.message, e.details, e.requestId);
+    }
+    // A 2xx whose body is not crondo's JSON envelope.
+    throw new ApiError(status, "INTERNAL", `unexpected response (HTTP ${status})`);
   }
-  const requestId = res.headers.get("x-request-id");
-  let parsed: { ok?: boolean; data?: T; error?: { code: string; message: string; details?: [] } };
-  try {
-    parsed = await res.json();
-  } catch {
-    throw new ApiError(res.status, "INTERNAL", `unexpected response (HTTP ${res.status})`);
-  }
-  if (res.ok && parsed.ok) return parsed.data as T;
-  const err = parsed.error ?? { code: "INTERNAL", message: `HTTP ${res.status}` };
-  throw new ApiError(res.status, err.code, err.message, err.details ?? [], requestId);
 }
 
-async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal) {
+async function call<T>(op: (client: CrondoClient) => Promise<T>, signal?: AbortSignal) {
   const key = session.key();
   if (!key) {
     unauthorized("");
     throw new ApiError(401, "UNAUTHORIZED", "not signed in");
   }
   try {
-    return await send<T>(key, method, path, body, signal);
+    return await send(key, op, signal);
   } catch (e) {
     // Only if the key that failed is still the current one (not an old request's answer).
     if (e instanceof ApiError && e.status === 401 && session.key() === key) {
@@ -86,7 +110,7 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
 /** Checks a key before keeping it: true when the API accepts it. */
 export async function verifyKey(key: string): Promise<boolean> {
   try {
-    await send<Page<CronRecord>>(key, "GET", "/v1/cron/list?limit=1");
+    await send(key, (c) => c.list({ limit: 1 }));
     return true;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return false;
@@ -94,13 +118,11 @@ export async function verifyKey(key: string): Promise<boolean> {
   }
 }
 
-const id = (s: string) => encodeURIComponent(s);
-const query = (q: Record<string, string | number | undefined>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : "";
-};
+/**
+ * A filter as the page has it (from the address or a select): left empty ("all") it is
+ * not sent; any other value goes as it is, and the API answers an unknown one with a 400.
+ */
+const filter = <T extends string>(value: string | undefined) => (value || undefined) as T;
 
 export interface ListQuery {
   limit?: number;
@@ -115,30 +137,28 @@ export interface RunsQuery {
 
 export const api = {
   list: (q: ListQuery, signal?: AbortSignal) =>
-    call<Page<CronRecord>>("GET", `/v1/cron/list${query({ ...q })}`, undefined, signal),
-  get: (cronId: string, signal?: AbortSignal) =>
-    call<CronRecord>("GET", `/v1/cron/get/${id(cronId)}`, undefined, signal),
-  create: (body: Record<string, unknown>) => call<CronRecord>("POST", "/v1/cron/create", body),
-  update: (cronId: string, patch: Record<string, unknown>) =>
-    call<CronRecord>("PATCH", `/v1/cron/update/${id(cronId)}`, patch),
-  remove: (cronId: string) =>
-    call<{ cron_id: string; deleted: true }>("DELETE", `/v1/cron/delete/${id(cronId)}`),
-  pause: (cronId: string) => call<CronRecord>("POST", `/v1/cron/pause/${id(cronId)}`),
-  resume: (cronId: string) => call<CronRecord>("POST", `/v1/cron/resume/${id(cronId)}`),
-  trigger: (cronId: string) => call<CronRun>("POST", `/v1/cron/trigger/${id(cronId)}`),
+    call(
+      (c) => c.list({ ...q, cursor: filter(q.cursor), status: filter<JobStatus>(q.status) }),
+      signal,
+    ),
+  get: (cronId: string, signal?: AbortSignal) => call((c) => c.get(cronId), signal),
+  create: (body: CreateJob) => call((c) => c.create(body)),
+  update: (cronId: string, patch: UpdateJob) => call((c) => c.update(cronId, patch)),
+  remove: (cronId: string) => call((c) => c.delete(cronId)),
+  pause: (cronId: string) => call((c) => c.pause(cronId)),
+  resume: (cronId: string) => call((c) => c.resume(cronId)),
+  trigger: (cronId: string) => call((c) => c.trigger(cronId)),
   runs: (cronId: string, q: RunsQuery, signal?: AbortSignal) =>
-    call<Page<CronRun>>(
-      "GET",
-      `/v1/cron/runs/list/${id(cronId)}${query({ ...q })}`,
-      undefined,
+    call(
+      (c) =>
+        c.runs.list(cronId, { ...q, cursor: filter(q.cursor), state: filter<RunState>(q.state) }),
       signal,
     ),
   run: (cronId: string, runId: string, signal?: AbortSignal) =>
-    call<CronRun>("GET", `/v1/cron/runs/get/${id(cronId)}/${id(runId)}`, undefined, signal),
+    call((c) => c.runs.get(cronId, runId), signal),
   stats: (cronId: string, window = 100, signal?: AbortSignal) =>
-    call<Stats>("GET", `/v1/cron/stats/${id(cronId)}${query({ window })}`, undefined, signal),
-  preview: (body: { schedule: string; timezone?: string; count?: number }, signal?: AbortSignal) =>
-    call<Preview>("POST", "/v1/cron/preview", body, signal),
+    call((c) => c.stats(cronId, window), signal),
+  preview: (body: PreviewRequest, signal?: AbortSignal) => call((c) => c.preview(body), signal),
 };
 
 const descriptions = new Map<string, Promise<string>>();

@@ -2,9 +2,9 @@
 // colours; each run's points are drawn in the colour of its state (circle: duration,
 // square: fire lag), with an HTML legend, so colour is never the only cue.
 import uPlot from "uplot";
+import type { CronRun, RunState } from "../../src/client";
 import { h } from "./dom";
 import { dateTime, duration } from "./format";
-import type { CronRun, RunState } from "./types";
 
 export const STATE_COLORS: Record<RunState, string> = {
   succeeded: "#1a7f37",
@@ -22,7 +22,10 @@ type Series = { xs: number[]; dur: (number | null)[]; lag: (number | null)[]; st
 
 function series(runs: CronRun[]): Series {
   const sorted = runs
-    .map((r) => ({ r, x: Date.parse(r.scheduled_for) / 1000 }))
+    .map((r) => ({
+      r,
+      x: r.scheduled_for === null ? Number.NaN : Date.parse(r.scheduled_for) / 1000,
+    }))
     .filter((p) => Number.isFinite(p.x))
     .sort((a, b) => a.x - b.x);
   return {

@@ -1,6 +1,6 @@
 // A tiny DOM builder. Strings always become text nodes: data from the API is never
 // parsed as HTML anywhere in the dashboard.
-import type { JobStatus, RunState } from "./types";
+import type { JobStatus, RunState } from "../../src/client";
 
 export type Child = Node | string | number | null | undefined | false | Child[];
 type AttrValue = string | number | boolean | null | undefined;

@@ -1,5 +1,7 @@
 // The job form's model: values as typed, client-side checks (the API re-checks
 // everything), the request body they make, and the partial PATCH of an edit.
+
+import type { CronRecord } from "../../src/client";
 import {
   headerNameProblem,
   headerValueProblems,
@@ -7,7 +9,6 @@ import {
   MAX_HEADERS,
 } from "../../src/lib/http-headers";
 import { browserZone, isoToWall, isValidZone, wallToIso } from "./format";
-import type { CronRecord } from "./types";
 
 export interface Values {
   mode: "schedule" | "once";

@@ -1,10 +1,11 @@
 // The job form's fields and layout: every input has a label, a hint where useful and
 // an error line, all tied to it with aria-describedby.
+
+import { type CronRecord, HTTP_METHODS, OVERLAP_POLICIES } from "../../../src/client";
 import { h } from "../dom";
 import { FIELDS, type FieldName, type Values } from "../form-model";
 import { COMMON_ZONES } from "../format";
 import { links } from "../router";
-import { type CronRecord, METHODS, OVERLAP_POLICIES } from "../types";
 
 export type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 export interface Field {
@@ -58,7 +59,7 @@ export function buildForm(job: CronRecord | undefined, initial: Values): JobForm
       "URL",
       input({ type: "url", inputmode: "url", placeholder: "https://example.com/hook" }),
     ),
-    method: makeField("method", "Method", select(METHODS)),
+    method: makeField("method", "Method", select(HTTP_METHODS)),
     schedule: makeField(
       "schedule",
       "Cron expression",

@@ -1,5 +1,7 @@
 // Create and edit form: live checks as you type, the next 5 fire times from /preview
 // (debounced, in the job's timezone), API error details placed next to their field.
+
+import type { CronRecord } from "../../../src/client";
 import { ApiError, api } from "../api";
 import { errorPanel, errorText, h, replace, title, toast } from "../dom";
 import {
@@ -14,7 +16,6 @@ import {
 } from "../form-model";
 import { dateTime, relative, wallToIso } from "../format";
 import { go, links, type Route, type ViewContext } from "../router";
-import type { CronRecord } from "../types";
 import { buildForm, type Control } from "./form-fields";
 
 export async function formView(ctx: ViewContext<Extract<Route, { name: "new" | "edit" }>>) {

@@ -1,12 +1,13 @@
 // One job: actions, statistics and chart over the last 100 runs, run history, and its
 // whole configuration (the signing secret behind a "Show" toggle).
+
+import type { CronRecord, JobStats } from "../../../src/client";
 import { api, describe } from "../api";
 import { runChart } from "../chart";
 import { confirmDialog } from "../dialog";
 import { badge, errorPanel, errorText, h, mono, pair, replace, title, toast } from "../dom";
 import { dateTime, duration, percent } from "../format";
 import { go, links, poller, type Route, type ViewContext } from "../router";
-import type { CronRecord, Stats } from "../types";
 import { rel } from "./jobs";
 import { runsSection } from "./runs";
 
@@ -71,7 +72,7 @@ function configList(job: CronRecord, secretShown: { value: boolean }) {
   );
 }
 
-function summary(job: CronRecord, stats: Stats | null) {
+function summary(job: CronRecord, stats: JobStats | null) {
   const p = (v: { p50: number | null; p95: number | null } | undefined) =>
     v ? `${duration(v.p50)} / ${duration(v.p95)}` : "—";
   return [
@@ -135,7 +136,7 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
   const config = h("div");
   const chart = runChart(job.timezone, signal);
   const runs = runsSection(job, signal);
-  let stat: Stats | null = null;
+  let stat: JobStats | null = null;
   let lastJob = "";
   /** After a trigger, poll fast until the new run shows up (then its state keeps it fast). */
   let fastUntil = 0;

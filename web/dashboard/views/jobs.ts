@@ -1,10 +1,11 @@
 // The jobs list: filter by status, cursor pagination (a stack of cursors for "Previous"),
 // descriptions from /preview and success rates from /stats filled in as they arrive.
+
+import type { CronRecord } from "../../../src/client";
 import { api, describe } from "../api";
 import { badge, type Child, errorPanel, h, replace, title } from "../dom";
 import { dateTime, percent, relative } from "../format";
 import { go, links, type Route, type ViewContext } from "../router";
-import type { CronRecord } from "../types";
 
 const PAGE_SIZE = 20;
 const STATUSES = ["active", "paused", "completed"];

@@ -1,10 +1,12 @@
 // One run: its fields, the attempt log, and the captured response body (as text only).
+
+import type { CronRecord, CronRun } from "../../../src/client";
 import { api } from "../api";
 import { badge, errorPanel, h, pair, replace, title } from "../dom";
 import { dateTime, duration } from "../format";
 import { links, poller, type Route, type ViewContext } from "../router";
-import { type CronRecord, type CronRun, FINAL_STATES } from "../types";
 import { cell } from "./jobs";
+import { FINAL_STATES } from "./runs";
 
 function attempts(run: CronRun, zone: string) {
   if (run.attempt_log.length === 0) return h("p", { class: "panel empty" }, "No attempt yet.");

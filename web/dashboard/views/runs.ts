@@ -1,12 +1,15 @@
 // A job's run history: table (cards on narrow screens), filter by state, cursor pages.
+
+import { type CronRecord, type CronRun, RUN_STATES, type RunState } from "../../../src/client";
 import { api } from "../api";
 import { badge, errorPanel, h, replace } from "../dom";
 import { dateTime, duration } from "../format";
 import { links } from "../router";
-import { type CronRecord, type CronRun, FINAL_STATES, RUN_STATES } from "../types";
 import { cell, rel } from "./jobs";
 
 const PAGE_SIZE = 20;
+/** States a run does not leave: a view showing only these stops polling. */
+export const FINAL_STATES: ReadonlySet<RunState> = new Set(["succeeded", "failed", "skipped"]);
 
 function row(job: CronRecord, r: CronRun) {
   return h(
