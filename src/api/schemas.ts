@@ -1,13 +1,15 @@
 // Request schemas (zod) for every operation. The seed reference spells several
 // fields two ways; both are accepted here and folded together in job-input.ts.
 import { z } from "zod";
-import { HTTP_METHODS, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
+import { HTTP_METHODS, JOB_STATUSES, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
 import {
   headerNameProblem,
   headerValueProblems,
   MAX_HEADER_VALUE,
   MAX_HEADERS,
 } from "../lib/http-headers";
+import { CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
+import { decodeCursor } from "../store/cursor";
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
@@ -114,6 +116,20 @@ export const retentionSetSchema = z.looseObject({
   idempotency_key: idempotencyKey.optional(),
 });
 
+/** A cursor returned by a list endpoint, decoded to the id it stands for. */
+const cursorOf = (idPattern: RegExp) =>
+  z
+    .string()
+    .max(512)
+    .transform((cursor, ctx) => {
+      const id = decodeCursor(cursor, idPattern);
+      if (id === null) {
+        ctx.addIssue({ code: "custom", message: "not a cursor returned by this endpoint" });
+        return z.NEVER;
+      }
+      return id;
+    });
+
 const limit = z.coerce
   .number("must be a number")
   .int("must be an integer from 1 to 100")
@@ -123,16 +139,14 @@ const limit = z.coerce
 
 export const listQuerySchema = z.strictObject({
   limit,
-  cursor: z.string().max(512).optional(),
-  status: z.enum(["active", "paused", "completed"]).optional(),
+  cursor: cursorOf(CRON_ID_RE).optional(),
+  status: z.enum(JOB_STATUSES).optional(),
 });
 
 export const runsListQuerySchema = z.strictObject({
   limit,
-  cursor: z.string().max(512).optional(),
-  state: z
-    .enum(RUN_STATES as [string, ...string[]], `must be one of ${RUN_STATES.join(", ")}`)
-    .optional(),
+  cursor: cursorOf(RUN_ID_RE).optional(),
+  state: z.enum(RUN_STATES, `must be one of ${RUN_STATES.join(", ")}`).optional(),
 });
 
 export const statsQuerySchema = z.strictObject({

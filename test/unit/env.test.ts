@@ -10,7 +10,8 @@ const bindings = () => ({
   KEYS: { get: fn },
   RATE_LIMITER: { limit: fn },
 });
-const envOf = (extra: Record<string, unknown> = {}) => ({ ...bindings(), ...extra }) as Env;
+const envOf = (extra: Record<string, unknown> = {}) =>
+  ({ ...bindings(), ...extra }) as unknown as Env;
 
 describe("configOf: the environment, parsed once at the boundary", () => {
   it("reads the variables, with the documented defaults", () => {

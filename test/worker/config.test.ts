@@ -28,7 +28,7 @@ describe("the environment is checked at the boundary", () => {
   it("a missing RATE_LIMITER binding is a 500 that names it, not an unlimited API", async () => {
     const key = await createKey("config");
     const { RATE_LIMITER: _, ...rest } = env;
-    const res = await call(rest as Env, key);
+    const res = await call(rest as unknown as Env, key);
     expect(res.status).toBe(500);
     expect(res.body.error.message).toMatch(/RATE_LIMITER/);
   });
