@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { waitFor } from "../helpers/wait";
 import { api, createKey, receiverUrl } from "./helpers";
 
 const SEED_CREATE = {
@@ -259,7 +260,8 @@ describe("cron.get / update / pause / resume / retention / delete", () => {
         enabled: false,
       })
     ).body.data;
-    await new Promise((r) => setTimeout(r, 1700));
+    // The awaited event is the clock passing run_at (nothing changes while the job is paused).
+    await waitFor(() => Date.now() > at, { what: "run_at to pass", timeoutMs: 5000 });
     const resumed = await api("POST", `/v1/cron/resume/${job.cron_id}`, key);
     expect(resumed.body.data.status).toBe("active");
     expect(Date.parse(resumed.body.data.next_run_at)).toBe(at);

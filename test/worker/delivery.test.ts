@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "../../src/delivery/sign";
+import { waitFor } from "../helpers/wait";
 import {
   api,
   createKey,
@@ -8,16 +9,33 @@ import {
   receiverUrl,
   script,
   uniquePath,
-  waitFor,
   waitForRun,
 } from "./helpers";
 
 const FAR = "0 0 1 1 *"; // yearly: only manual triggers fire in these tests
+const FINISHED = new Set(["succeeded", "failed", "skipped"]);
+const slotOf = (r: { headers: Record<string, string> }) =>
+  Date.parse(r.headers["x-cron-scheduled-at"] ?? "");
 
 async function newJob(key: string, fields: Record<string, unknown>) {
   const res = await api("POST", "/v1/cron/create", key, { schedule: FAR, ...fields });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.data;
+}
+
+/**
+ * Waits until crondo has fired a slot at or after `t` (of a throwaway every-second job):
+ * the positive event after which a firing due before `t` that must not happen would have
+ * been seen.
+ */
+async function crondoFiredPast(key: string, t: number) {
+  const path = uniquePath("ok/clock");
+  const clock = await newJob(key, { schedule: "* * * * * *", url: `${receiverUrl()}${path}` });
+  await waitFor(async () => (await receiverLog(path)).some((r) => slotOf(r) >= t), {
+    what: `a delivery of a slot at or after ${new Date(t).toISOString()}`,
+    timeoutMs: t - Date.now() + 10_000,
+  });
+  expect((await api("DELETE", `/v1/cron/delete/${clock.cron_id}`, key)).status).toBe(200);
 }
 
 describe("delivery of one run", () => {
@@ -153,12 +171,13 @@ describe("delivery of one run", () => {
       response_status: 502,
       error: "HTTP 502",
     });
-    const hooks = await waitFor(async () => {
-      const r = await receiverLog(hook);
-      return r.length > 0 ? r : null;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await receiverLog(hook)).toHaveLength(1);
+    const hooks = await waitFor(
+      async () => {
+        const r = await receiverLog(hook);
+        return r.length > 0 ? r : null;
+      },
+      { what: "the failure webhook" },
+    );
     const event = JSON.parse(hooks[0]!.body);
     expect(event).toMatchObject({
       type: "cron.run.failed",
@@ -181,6 +200,23 @@ describe("delivery of one run", () => {
     ).toBe(true);
     const rec = (await api("GET", `/v1/cron/get/${job.cron_id}`, key)).body.data;
     expect(rec).toMatchObject({ last_run_state: "failed", consecutive_failures: 1 });
+
+    // Once: a second failing run's webhook comes later than a repeat of the first would.
+    const second = await api("POST", `/v1/cron/trigger/${job.cron_id}`, key);
+    const run2 = await waitForRun(key, job.cron_id, second.body.data.run_id, 10_000);
+    expect(run2.state).toBe("failed");
+    const all = await waitFor(
+      async () => {
+        const r = await receiverLog(hook);
+        return r.some((h) => JSON.parse(h.body).run_id === run2.run_id) ? r : null;
+      },
+      { what: "the second run's failure webhook" },
+    );
+    expect(
+      all.filter((h) => JSON.parse(h.body).run_id === run.run_id),
+      "webhooks of the first run",
+    ).toHaveLength(1);
+    expect(all).toHaveLength(2);
   });
 
   it("times out a hanging target with a clear error", async () => {
@@ -229,16 +265,35 @@ describe("scheduled firing with real alarms", () => {
     const key = await createKey("every-second");
     const path = uniquePath();
     const job = await newJob(key, { schedule: "* * * * * *", url: `${receiverUrl()}${path}` });
-    await new Promise((r) => setTimeout(r, 3500));
-    await api("POST", `/v1/cron/pause/${job.cron_id}`, key);
-    await new Promise((r) => setTimeout(r, 500));
-    const reqs = await receiverLog(path);
+    await waitFor(async () => (await receiverLog(path)).length >= 3, {
+      what: "3 deliveries of the every-second job",
+    });
+    const paused = await api("POST", `/v1/cron/pause/${job.cron_id}`, key);
+    expect(paused.status).toBe(200);
+    const pausedAt = Date.now();
+    // What was under way at the pause lands: each of the runs started (run_count, from the
+    // object at the pause) is delivered and recorded as final.
+    const started = paused.body.data.run_count;
+    const reqs = await waitFor(
+      async () => {
+        const runs = (await api("GET", `/v1/cron/runs/list/${job.cron_id}?limit=100`, key)).body
+          .data.items;
+        const got = await receiverLog(path);
+        return runs.length === started &&
+          runs.every((r: { state: string }) => FINISHED.has(r.state)) &&
+          got.length === started
+          ? got
+          : null;
+      },
+      { what: `the ${started} runs started before the pause to be delivered and final` },
+    );
     expect(reqs.length).toBeGreaterThanOrEqual(2);
     const slots = reqs.map((r) => r.headers["x-cron-scheduled-at"]!);
     expect(new Set(slots).size).toBe(slots.length); // each slot once
     for (const s of slots) expect(Date.parse(s) % 1000).toBe(0);
     const n = reqs.length;
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stopped: the slot after the pause, had it fired, would have landed by now.
+    await crondoFiredPast(key, pausedAt + 2000);
     expect(await receiverLog(path)).toHaveLength(n);
     const runs = await api("GET", `/v1/cron/runs/list/${job.cron_id}`, key);
     expect(runs.body.data.items.length).toBe(n);
@@ -253,12 +308,17 @@ describe("scheduled firing with real alarms", () => {
       url: `${receiverUrl()}${path}`,
       max_runs: 2,
     });
-    const done = await waitFor(async () => {
-      const r = await api("GET", `/v1/cron/get/${job.cron_id}`, key);
-      return r.body.data.status === "completed" ? r.body.data : null;
-    }, 8000);
+    const done = await waitFor(
+      async () => {
+        const r = await api("GET", `/v1/cron/get/${job.cron_id}`, key);
+        return r.body.data.status === "completed" ? r.body.data : null;
+      },
+      { what: "the max_runs 2 job to complete", timeoutMs: 8000 },
+    );
+    const completedAt = Date.now();
     expect(done).toMatchObject({ enabled: false, next_run_at: null, run_count: 2 });
-    await new Promise((r) => setTimeout(r, 1500));
+    // A third slot (at most 1 s after the completion) would have landed by now.
+    await crondoFiredPast(key, completedAt + 2000);
     expect(await receiverLog(path)).toHaveLength(2);
   });
 
@@ -271,10 +331,13 @@ describe("scheduled firing with real alarms", () => {
       run_at: at,
       url: `${receiverUrl()}${path}`,
     });
-    const done = await waitFor(async () => {
-      const r = await api("GET", `/v1/cron/get/${job.cron_id}`, key);
-      return r.body.data.status === "completed" ? r.body.data : null;
-    }, 8000);
+    const done = await waitFor(
+      async () => {
+        const r = await api("GET", `/v1/cron/get/${job.cron_id}`, key);
+        return r.body.data.status === "completed" ? r.body.data : null;
+      },
+      { what: "the one-shot to complete", timeoutMs: 8000 },
+    );
     expect(done).toMatchObject({ run_count: 1, next_run_at: null, enabled: false });
     const reqs = await receiverLog(path);
     expect(reqs).toHaveLength(1);
