@@ -12,7 +12,7 @@ import type { JobStatus, RunState } from "../job/types";
 import type { JobStats } from "../store/stats";
 
 export type { HttpMethod, JobStatus, OverlapPolicy, RunState } from "../job/types";
-export { HTTP_METHODS, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
+export { HTTP_METHODS, JOB_STATUSES, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
 export type { CronRecord, CronRun, ErrorCode, ErrorDetail, JobStats };
 export type CreateJob = z.input<typeof createJobSchema>;
 export type UpdateJob = z.input<typeof updateJobSchema>;

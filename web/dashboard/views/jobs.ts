@@ -1,14 +1,13 @@
 // The jobs list: filter by status, cursor pagination (a stack of cursors for "Previous"),
 // descriptions from /preview and success rates from /stats filled in as they arrive.
 
-import type { CronRecord } from "../../../src/client";
+import { type CronRecord, JOB_STATUSES } from "../../../src/client";
 import { api, describe } from "../api";
 import { badge, type Child, errorPanel, h, replace, title } from "../dom";
 import { dateTime, percent, relative } from "../format";
 import { go, links, type Route, type ViewContext } from "../router";
 
 const PAGE_SIZE = 20;
-const STATUSES = ["active", "paused", "completed"];
 
 export const rel = (iso: string | null) =>
   iso ? h("span", { class: "rel", "data-rel": iso }, relative(iso)) : null;
@@ -84,7 +83,7 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
     "select",
     { id: "status-filter", name: "status" },
     h("option", { value: "" }, "All"),
-    ...STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)),
+    ...JOB_STATUSES.map((s) => h("option", { value: s, selected: s === status }, s)),
   );
   filter.addEventListener("change", () => go(links.jobs(filter.value)));
   const refresh = h("button", { type: "button", onclick: () => load() }, "Refresh");
