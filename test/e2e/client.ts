@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import type { Received } from "../helpers/receiver";
+import { waitFor } from "../helpers/wait";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -73,30 +74,54 @@ export const uniquePath = (kind = "ok") => `/${kind}/${randomUUID()}`;
 export const requestsTo = (requests: Received[], path: string) =>
   requests.filter((r) => r.path === path);
 
+/**
+ * A fixed pause, for deliberate timing only (placing a kill inside a second, holding a
+ * server down): a test that waits for something uses `waitFor` (../helpers/wait).
+ */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const FINISHED = new Set(["succeeded", "failed", "skipped"]);
+
+/** Polls runs.get until the run has finished (succeeded, failed or skipped); returns it. */
+export async function finishedRun(api: Client, cronId: string, runId: string, timeoutMs = 30_000) {
+  return waitFor(
+    async () => {
+      const res = await api.get(`/v1/cron/runs/get/${cronId}/${runId}`);
+      expect(res.status, res.text).toBe(200);
+      return FINISHED.has(res.body.data.state) ? res.body.data : undefined;
+    },
+    { what: `run ${runId} to finish`, timeoutMs, stepMs: 250 },
+  );
+}
+
 /**
- * Polls `probe` every `intervalMs` until it returns a value that is not undefined/false,
- * or throws after `timeoutMs` with `what` and the last value seen.
+ * Waits until crondo has fired a slot at or after `t` (a throwaway every-second job that
+ * targets `receiver`): the positive event after which a firing due before `t`, one that
+ * must not happen, would have been seen.
  */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 15_000, intervalMs = 200 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    last = value;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
-      );
-    }
-    await sleep(intervalMs);
-  }
+export async function crondoFiredPast(
+  api: Client,
+  receiver: { url: string; requests: Received[] },
+  t: number,
+) {
+  const path = uniquePath("ok/clock");
+  const res = await api.post("/v1/cron/create", {
+    name: "clock",
+    schedule: "* * * * * *",
+    url: `${receiver.url}${path}`,
+  });
+  expect(res.status, res.text).toBe(201);
+  await waitFor(
+    () =>
+      requestsTo(receiver.requests, path).some(
+        (r) => Date.parse(r.headers["x-cron-scheduled-at"] ?? "") >= t,
+      ),
+    {
+      what: `crondo to fire a slot at or after ${new Date(t).toISOString()}`,
+      timeoutMs: Math.max(0, t - Date.now()) + 15_000,
+    },
+  );
+  expect((await api.del(`/v1/cron/delete/${res.body.data.cron_id}`)).status).toBe(200);
 }
 
 /** Every run of a job, all pages (newest first, as runs.list returns them). */

@@ -4,8 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../../src/delivery/sign";
 import { type Receiver, startReceiver } from "../helpers/receiver";
+import { waitFor } from "../helpers/wait";
 import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
-import { type Client, client, requestsTo, sleep, uniquePath, waitFor } from "./client";
+import {
+  type Client,
+  client,
+  crondoFiredPast,
+  finishedRun as finished,
+  requestsTo,
+  uniquePath,
+} from "./client";
 
 let crondo: CrondoServer | undefined;
 let receiver: Receiver | undefined;
@@ -34,17 +42,8 @@ afterAll(async () => {
 const target = (path: string) => `${receiver!.url}${path}`;
 
 /** Polls runs.get until the run has finished. */
-async function finishedRun(cronId: string, runId: string, timeoutMs = 20_000) {
-  return waitFor(
-    `run ${runId} to finish`,
-    async () => {
-      const res = await api.get(`/v1/cron/runs/get/${cronId}/${runId}`);
-      expect(res.status).toBe(200);
-      return FINISHED.has(res.body.data.state) ? res.body.data : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const finishedRun = (cronId: string, runId: string, timeoutMs = 20_000) =>
+  finished(api, cronId, runId, timeoutMs);
 
 describe("the seed reference's examples, verbatim", () => {
   it("create → runs.list → list, and pause/trigger bodies naming the job are accepted", async () => {
@@ -121,12 +120,11 @@ describe("a 6-field job firing every 2 seconds", () => {
     expect(job.signing_secret).toEqual(expect.any(String));
 
     const got = await waitFor(
-      "2 requests at the receiver",
       () => {
         const r = requestsTo(receiver!.requests, path);
         return r.length >= 2 ? r : undefined;
       },
-      { timeoutMs: 10_000, intervalMs: 100 },
+      { what: "2 requests at the receiver", timeoutMs: 10_000, stepMs: 100 },
     );
 
     const seenRunIds = new Set<string>();
@@ -161,14 +159,19 @@ describe("a 6-field job firing every 2 seconds", () => {
     expect(got[0]!.headers["x-cron-scheduled-at"]).not.toBe(got[1]!.headers["x-cron-scheduled-at"]);
 
     // The history shows those runs, finished and successful.
-    const runs = await waitFor("both runs succeeded in runs.list", async () => {
-      const res = await api.get(`/v1/cron/runs/list/${job.cron_id}?limit=100`);
-      expect(res.status).toBe(200);
-      const mine = res.body.data.items.filter((r: { run_id: string }) => seenRunIds.has(r.run_id));
-      return mine.length === 2 && mine.every((r: { state: string }) => FINISHED.has(r.state))
-        ? mine
-        : undefined;
-    });
+    const runs = await waitFor(
+      async () => {
+        const res = await api.get(`/v1/cron/runs/list/${job.cron_id}?limit=100`);
+        expect(res.status).toBe(200);
+        const mine = res.body.data.items.filter((r: { run_id: string }) =>
+          seenRunIds.has(r.run_id),
+        );
+        return mine.length === 2 && mine.every((r: { state: string }) => FINISHED.has(r.state))
+          ? mine
+          : undefined;
+      },
+      { what: "both runs succeeded in runs.list", timeoutMs: 15_000, stepMs: 200 },
+    );
     for (const run of runs) {
       const req = got.find((r) => r.headers["x-cron-run-id"] === run.run_id)!;
       expect(run).toMatchObject({
@@ -193,9 +196,24 @@ describe("a 6-field job firing every 2 seconds", () => {
     const paused = await api.post(`/v1/cron/pause/${job.cron_id}`);
     expect(paused.status).toBe(200);
     expect(paused.body.data).toMatchObject({ enabled: false, status: "paused", next_run_at: null });
-    await sleep(500);
+    // What was under way at the pause lands: each run started (run_count, from the object
+    // at the pause) is delivered and recorded as final.
+    const started = paused.body.data.run_count;
+    await waitFor(
+      async () => {
+        const res = await api.get(`/v1/cron/runs/list/${job.cron_id}?limit=100`);
+        const items = res.body.data.items;
+        return (
+          requestsTo(receiver!.requests, path).length === started &&
+          items.length === started &&
+          items.every((r: { state: string }) => FINISHED.has(r.state))
+        );
+      },
+      { what: `the ${started} runs started before the pause to land`, timeoutMs: 15_000 },
+    );
     const countAtPause = requestsTo(receiver!.requests, path).length;
-    await sleep(3000);
+    // The next slot (at most 2 s after the pause), had it fired, would have landed by now.
+    await crondoFiredPast(api, receiver!, pauseSentAt + 3000);
     const after = requestsTo(receiver!.requests, path);
     expect(after.length, "requests after pause").toBe(countAtPause);
     for (const req of after) {
@@ -217,15 +235,14 @@ describe("a one-shot job", () => {
     expect(Date.parse(job.next_run_at)).toBe(Date.parse(runAt));
 
     await waitFor(
-      "the one-shot job to complete",
       async () => {
         const res = await api.get(`/v1/cron/get/${job.cron_id}`);
         return res.body.data.status === "completed" ? res.body.data : undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 300 },
+      { what: "the one-shot job to complete", timeoutMs: 15_000, stepMs: 300 },
     );
-    // Give a duplicate every chance to show up: ~8 s after creation in total.
-    await sleep(Math.max(0, createdAt + 8000 - Date.now()));
+    // Give a duplicate every chance to show up: until crondo has fired slots 5 s past run_at.
+    await crondoFiredPast(api, receiver!, Date.parse(runAt) + 5000);
     const got = requestsTo(receiver!.requests, path);
     expect(got, "requests for the one-shot").toHaveLength(1);
     expect(Date.parse(got[0]!.headers["x-cron-scheduled-at"]!)).toBe(Date.parse(runAt));
@@ -240,13 +257,16 @@ describe("a one-shot job", () => {
       last_run_state: "succeeded",
     });
 
-    const runs = await waitFor("the one-shot run to be recorded as finished", async () => {
-      const res = await api.get(`/v1/cron/runs/list/${job.cron_id}`);
-      const items = res.body.data.items;
-      return items.length > 0 && items.every((r: { state: string }) => FINISHED.has(r.state))
-        ? items
-        : undefined;
-    });
+    const runs = await waitFor(
+      async () => {
+        const res = await api.get(`/v1/cron/runs/list/${job.cron_id}`);
+        const items = res.body.data.items;
+        return items.length > 0 && items.every((r: { state: string }) => FINISHED.has(r.state))
+          ? items
+          : undefined;
+      },
+      { what: "the one-shot run to be recorded as finished", timeoutMs: 15_000, stepMs: 200 },
+    );
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({
       trigger: "schedule",

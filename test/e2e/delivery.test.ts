@@ -6,8 +6,17 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../../src/delivery/sign";
 import { type Received, type Receiver, startReceiver } from "../helpers/receiver";
+import { waitFor } from "../helpers/wait";
 import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
-import { allRuns, type Client, client, requestsTo, sleep, uniquePath, waitFor } from "./client";
+import {
+  allRuns,
+  type Client,
+  client,
+  crondoFiredPast,
+  finishedRun as finished,
+  requestsTo,
+  uniquePath,
+} from "./client";
 
 let crondo: CrondoServer | undefined;
 let receiver: Receiver | undefined;
@@ -47,17 +56,8 @@ async function triggerRun(cronId: string): Promise<string> {
   return res.body.data.run_id;
 }
 
-async function finishedRun(cronId: string, runId: string, timeoutMs = 30_000) {
-  return waitFor(
-    `run ${runId} to finish`,
-    async () => {
-      const res = await api.get(`/v1/cron/runs/get/${cronId}/${runId}`);
-      expect(res.status, res.text).toBe(200);
-      return FINISHED.has(res.body.data.state) ? res.body.data : undefined;
-    },
-    { timeoutMs, intervalMs: 250 },
-  );
-}
+const finishedRun = (cronId: string, runId: string, timeoutMs = 30_000) =>
+  finished(api, cronId, runId, timeoutMs);
 
 const bySlot = (a: { scheduled_for: string }, b: { scheduled_for: string }) =>
   Date.parse(a.scheduled_for) - Date.parse(b.scheduled_for);
@@ -119,12 +119,11 @@ describe("retries", () => {
     expect(requestsTo(receiver!.requests, path)).toHaveLength(2);
 
     const [notice] = await waitFor(
-      "the failure webhook",
       () => {
         const r = requestsTo(receiver!.requests, hook);
         return r.length > 0 ? r : undefined;
       },
-      { timeoutMs: 10_000, intervalMs: 100 },
+      { what: "the failure webhook", timeoutMs: 10_000, stepMs: 100 },
     );
     expect(notice!.method).toBe("POST");
     expect(notice!.headers["content-type"]).toMatch(/^application\/json\b/);
@@ -161,9 +160,22 @@ describe("retries", () => {
     });
     expect(event.error).toEqual(expect.any(String));
 
-    // Exactly one, not one per attempt and not re-sent later.
-    await sleep(2500);
-    expect(requestsTo(receiver!.requests, hook), "failure webhook POSTs").toHaveLength(1);
+    // Exactly one, not one per attempt and not re-sent later: a second failing run's
+    // webhook comes after a repeat of the first one would have.
+    const second = await finishedRun(job.cron_id, await triggerRun(job.cron_id));
+    expect(second.state).toBe("failed");
+    const hooks = await waitFor(
+      () => {
+        const r = requestsTo(receiver!.requests, hook);
+        return r.some((h) => JSON.parse(h.body).run_id === second.run_id) ? r : undefined;
+      },
+      { what: "the second run's failure webhook", timeoutMs: 10_000, stepMs: 100 },
+    );
+    expect(
+      hooks.filter((h) => JSON.parse(h.body).run_id === runId),
+      "failure webhook POSTs of the first run",
+    ).toHaveLength(1);
+    expect(hooks, "failure webhook POSTs").toHaveLength(2);
   });
 });
 
@@ -205,20 +217,21 @@ describe("max_runs", () => {
     const path = uniquePath();
     const job = await createJob({ schedule: "* * * * * *", url: target(path), max_runs: 3 });
     const record = await waitFor(
-      "the job to complete",
       async () => {
         const res = await api.get(`/v1/cron/get/${job.cron_id}`);
         return res.body.data.status === "completed" ? res.body.data : undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 300 },
+      { what: "the job to complete", timeoutMs: 15_000, stepMs: 300 },
     );
+    const completedAt = Date.now();
     expect(record).toMatchObject({
       status: "completed",
       enabled: false,
       next_run_at: null,
       run_count: 3,
     });
-    await sleep(3000);
+    // A 4th slot (at most 1 s after the completion) would have landed by now.
+    await crondoFiredPast(api, receiver!, completedAt + 2000);
     const got = requestsTo(receiver!.requests, path);
     expect(got, "deliveries of a max_runs 3 job").toHaveLength(3);
     expect(new Set(got.map(slotOf)).size).toBe(3);
@@ -233,7 +246,8 @@ describe("overlap with a target slower than the schedule", () => {
   const SLOW_MS = 3500;
   const FIRE_MS = 7000;
   const jobs: Record<string, { cron_id: string; path: string }> = {};
-  let pausedAt = 0;
+  /** Runs each job had started (not skipped) when it was paused: its record's run_count. */
+  const started: Record<string, number> = {};
 
   beforeAll(async () => {
     // Distinct delays: the receiver counts concurrency per "/slow/<ms>" group.
@@ -247,14 +261,22 @@ describe("overlap with a target slower than the schedule", () => {
       });
       jobs[policy] = { cron_id: job.cron_id, path };
     }
-    await sleep(FIRE_MS);
+    // Let them fire for FIRE_MS: until the allow job has delivered a slot FIRE_MS after the
+    // first one (slots are due every second whatever the target does).
+    await waitFor(
+      () => {
+        const slots = requestsTo(receiver!.requests, jobs.allow!.path).map(slotOf);
+        return slots.length > 0 && Math.max(...slots) - Math.min(...slots) >= FIRE_MS - 1000;
+      },
+      { what: `the allow job to fire for ${FIRE_MS} ms`, timeoutMs: FIRE_MS + 20_000 },
+    );
     await Promise.all(
-      Object.values(jobs).map(async (j) => {
+      Object.entries(jobs).map(async ([policy, j]) => {
         const res = await api.post(`/v1/cron/pause/${j.cron_id}`);
         expect(res.status).toBe(200);
+        started[policy] = res.body.data.run_count;
       }),
     );
-    pausedAt = Date.now();
   });
 
   it("allow: runs start on time every second, up to 3+ in flight at the target", async () => {
@@ -280,8 +302,18 @@ describe("overlap with a target slower than the schedule", () => {
     expect(Math.max(...got.map((r) => r.concurrent)), "max in flight").toBe(1);
 
     // Let the last delivery finish so every run is final.
-    await sleep(Math.max(0, pausedAt + SLOW_MS + 1000 - Date.now()));
-    const runs = (await allRuns(api, jobs.skip!.cron_id)).sort(bySlot);
+    const runs = (
+      await waitFor(
+        async () => {
+          const all = await allRuns(api, jobs.skip!.cron_id);
+          const sent = all.filter((r) => r.state !== "skipped");
+          return sent.length === started.skip && all.every((r) => FINISHED.has(r.state))
+            ? all
+            : undefined;
+        },
+        { what: "every run of the skip job to be final", timeoutMs: SLOW_MS + 15_000 },
+      )
+    ).sort(bySlot);
     const delivered = new Set(got.map(runIdOf));
     const skipped = runs.filter((r) => r.state === "skipped");
     expect(skipped.length, "skipped runs").toBeGreaterThanOrEqual(2);
@@ -320,12 +352,15 @@ describe("overlap with a target slower than the schedule", () => {
     // Paused, the queue still drains, one at a time.
     let last: any[] = [];
     const finalRuns = await waitFor(
-      "the queue to drain",
       async () => {
         last = (await allRuns(api, cronId)).sort(bySlot);
         return last.every((r) => FINISHED.has(r.state)) ? last : undefined;
       },
-      { timeoutMs: (queued.length + 2) * (SLOW_MS + 2000), intervalMs: 1000 },
+      {
+        what: "the queue to drain",
+        timeoutMs: (queued.length + 2) * (SLOW_MS + 2000),
+        stepMs: 1000,
+      },
     ).catch((e) => {
       const states = last.map((r) => `${r.scheduled_for.slice(11, 19)} ${r.run_id} ${r.state}`);
       throw new Error(`${e.message}\nruns by slot:\n${states.join("\n")}`);
@@ -364,12 +399,11 @@ describe("the queue holds at most 10", () => {
       retries: 0,
     });
     const runs = await waitFor(
-      "2 slots skipped for a full queue",
       async () => {
         const r = await allRuns(api, job.cron_id);
         return r.filter((x) => x.state === "skipped").length >= 2 ? r : undefined;
       },
-      { timeoutMs: 25_000, intervalMs: 1000 },
+      { what: "2 slots skipped for a full queue", timeoutMs: 25_000, stepMs: 1000 },
     );
     // Delete rather than drain 10 × 14 s; deleting aborts the request in flight.
     expect((await api.del(`/v1/cron/delete/${job.cron_id}`)).status).toBe(200);
