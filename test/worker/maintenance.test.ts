@@ -46,7 +46,7 @@ async function seedRun(cronId: string, state: RunRow["state"], finishedAgoDays: 
     response_body: null,
     missed_slots: 0,
     created_at: NOW - 400 * DAY,
-  });
+  }).run();
   return run_id;
 }
 
