@@ -77,9 +77,36 @@ async function readPrefix(res: Response, limit: number): Promise<string> {
 
 export interface SendOptions {
   allowPrivate: boolean;
+  /** Aborts the attempt; a string reason becomes its error ("aborted: <reason>"). */
   signal?: AbortSignal;
   fetcher?: typeof fetch;
+  /**
+   * When the request must leave (epoch ms): it is built and signed at once, then
+   * sent at that instant (pre-armed firing). Default: now.
+   */
+  sendAt?: number;
 }
+
+/** Resolves true at `at`, or false as soon as `signal` aborts. */
+function waitUntil(at: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  const ms = at - Date.now();
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+const abortReason = (signal: AbortSignal | undefined) =>
+  `aborted: ${typeof signal?.reason === "string" ? signal.reason : "the job was deleted"}`;
 
 /**
  * Sends one attempt with the job's timeout, following up to 5 redirects, each hop
@@ -90,6 +117,15 @@ export async function sendAttempt(
   info: AttemptInfo,
   opts: SendOptions,
 ): Promise<AttemptResult> {
+  const sendAt = opts.sendAt ?? Date.now();
+  // Everything that can happen before the instant does: build and sign now, send then.
+  let request: Awaited<ReturnType<typeof buildRequest>>;
+  try {
+    request = await buildRequest(job, info, Math.max(Date.now(), sendAt));
+  } catch (e) {
+    return notSent(`could not build the request: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!(await waitUntil(sendAt, opts.signal))) return notSent(abortReason(opts.signal));
   const started_at = Date.now();
   const timeoutMs = job.config.timeout_seconds * 1000;
   const controller = new AbortController();
@@ -109,7 +145,7 @@ export async function sendAttempt(
     done({ ok: false, response_status, error, response_body: null, retry_after_seconds: null });
 
   try {
-    let { method, headers, body } = await buildRequest(job, info, started_at);
+    let { method, headers, body } = request;
     let url = job.config.url;
     for (let hop = 0; ; hop++) {
       const guard = checkTargetUrl(url, { allowPrivate: opts.allowPrivate });
@@ -152,12 +188,25 @@ export async function sendAttempt(
   } catch (e) {
     if (timedOut)
       return failed(`timeout: no complete response within ${job.config.timeout_seconds} s`);
-    if (controller.signal.aborted) return failed("aborted: the job was deleted");
+    if (controller.signal.aborted) return failed(abortReason(opts.signal));
     return failed(`network error: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
   }
+}
+
+/** An attempt that never left (aborted while it waited for its instant). */
+function notSent(error: string): AttemptResult {
+  return {
+    started_at: Date.now(),
+    duration_ms: 0,
+    ok: false,
+    response_status: null,
+    error,
+    response_body: null,
+    retry_after_seconds: null,
+  };
 }
 
 /** The body of the failure notification (SPEC §4). */

@@ -2,7 +2,7 @@
 
 export const HTTP_METHODS = ["POST", "GET", "PUT", "PATCH", "DELETE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
-export const OVERLAP_POLICIES = ["allow", "skip", "queue"] as const;
+export const OVERLAP_POLICIES = ["allow", "skip", "queue", "buffer_one", "replace"] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 export type RunTrigger = "schedule" | "manual";
 export const RUN_STATES = [
@@ -12,8 +12,14 @@ export const RUN_STATES = [
   "succeeded",
   "failed",
   "skipped",
+  "cancelled",
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
+/** Runs in these states are over: nothing more happens to them. */
+export const FINISHED_STATES: readonly RunState[] = ["succeeded", "failed", "skipped", "cancelled"];
+/** Why a slot was recorded `skipped` (SPEC §6). */
+export const SKIP_REASONS = ["overlap", "concurrency_limit", "queue_full"] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 export const JOB_STATUSES = ["active", "paused", "completed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -34,6 +40,8 @@ export interface JobConfig {
   retry_backoff_seconds: number;
   timeout_seconds: number;
   overlap_policy: OverlapPolicy;
+  /** Runs of the job in progress at once under `allow` (SPEC §6), 1–100. */
+  max_concurrency: number;
   max_runs: number | null;
   on_failure_webhook: string | null;
   retention_days: number;
@@ -80,7 +88,7 @@ export interface ActiveRun {
   last_body: string | null;
 }
 
-/** A slot waiting for the run in progress to finish (overlap_policy "queue"). */
+/** A slot waiting for the run in progress to finish (overlap_policy "queue" or "buffer_one"). */
 export interface QueuedRun {
   run_id: string;
   scheduled_for: number;
@@ -129,5 +137,6 @@ export interface RunRow {
   error: string | null;
   response_body: string | null;
   missed_slots: number;
+  skip_reason: SkipReason | null;
   created_at: number;
 }

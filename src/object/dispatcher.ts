@@ -24,11 +24,15 @@ export class Dispatcher {
     return [...this.inflight.entries()].filter(([k]) => !before.has(k)).map(([, f]) => f.done);
   }
 
-  /** Sends attempt `attempt` of `run_id`; `report` gets its result (never throws). */
+  /**
+   * Sends attempt `attempt` of `run_id` at `at` (built and signed at once, sent at that
+   * instant); `report` gets its result (never throws).
+   */
   start(
     job: JobState,
     run_id: string,
     attempt: number,
+    at: number,
     report: (result: AttemptResult) => Promise<void>,
   ): void {
     const run = job.active.find((r) => r.run_id === run_id)!;
@@ -37,7 +41,7 @@ export class Dispatcher {
     const done = sendAttempt(
       job,
       { run_id, attempt, scheduled_for: run.scheduled_for },
-      { allowPrivate: this.allowPrivate(), signal: abort.signal },
+      { allowPrivate: this.allowPrivate(), signal: abort.signal, sendAt: at },
     )
       .then(async (result) => {
         log("run.attempt", {
@@ -66,6 +70,13 @@ export class Dispatcher {
       .then((r) => log("run.failure_webhook", { cron_id: job.cron_id, run_id: row.run_id, ...r }))
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, { done, abort: new AbortController() });
+  }
+
+  /** Aborts the attempt of `run_id` in flight (waiting or sent), if there is one. */
+  abort(run_id: string, reason: string): void {
+    for (const [key, { abort }] of this.inflight) {
+      if (key.startsWith(`${run_id}#`) && !key.endsWith("#notify")) abort.abort(reason);
+    }
   }
 
   abortAll(): void {

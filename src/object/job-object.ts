@@ -20,6 +20,14 @@ import { JobStorage } from "./storage";
 
 const notFound = () => failure("NOT_FOUND", "cron job not found");
 
+/**
+ * Pre-armed firing (issue 14): the alarm of a slot is set this long before it; the
+ * wake-up commits the run and signs its request, then sends at the slot's instant,
+ * so neither the alarm's wake-up lag nor the storage commit delays the request.
+ * Measured in BENCHMARKS.md ("precision"); a late wake-up sends at once.
+ */
+export const PRE_ARM_MS = 300;
+
 /** What the create route hands over: a validated configuration for a new id. */
 export interface CreateRequest {
   cron_id: string;
@@ -36,7 +44,7 @@ export class JobObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.storage = new JobStorage(ctx.storage);
+    this.storage = new JobStorage(ctx.storage, PRE_ARM_MS);
     this.dispatcher = new Dispatcher(() => configOf(this.env).allowPrivateTargets);
     this.history = new HistoryWriter(env.DB, () => this.job?.cron_id);
     ctx.blockConcurrencyWhile(async () => {
@@ -50,7 +58,7 @@ export class JobObject extends DurableObject<Env> {
   }
 
   private coreCtx(): core.CoreCtx {
-    return { now: Date.now(), newRunId: () => newRunId(), random: Math.random };
+    return { now: Date.now(), newRunId: () => newRunId(), random: Math.random, leadMs: PRE_ARM_MS };
   }
 
   private owned(tenantId: string): JobState | null {
@@ -128,7 +136,8 @@ export class JobObject extends DurableObject<Env> {
    */
   async ensureAlarm(overdueMs = 5 * 60_000): Promise<{ cron_id: string | null; rearmed: boolean }> {
     if (!this.job) return { cron_id: null, rearmed: false };
-    const rearmed = await this.storage.rearmIfLost(core.wakeAt(this.job), Date.now(), overdueMs);
+    const want = core.wakeAt(this.job, PRE_ARM_MS);
+    const rearmed = await this.storage.rearmIfLost(want, Date.now(), overdueMs);
     this.history.indexUnknown();
     this.history.record(this.job, [], true);
     await this.history.settled();
@@ -143,7 +152,7 @@ export class JobObject extends DurableObject<Env> {
     await this.commit(core.wake(this.job, this.coreCtx()));
     const started = this.dispatcher.startedSince(before);
     if (started.length === 0) return;
-    const hold = core.alarmHoldMs(this.job ? core.wakeAt(this.job) : null, Date.now());
+    const hold = core.alarmHoldMs(this.job ? core.wakeAt(this.job, PRE_ARM_MS) : null, Date.now());
     if (hold <= 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -174,14 +183,17 @@ export class JobObject extends DurableObject<Env> {
     const rows: RunRow[] = [];
     for (const effect of step.effects) {
       if (effect.type === "write_run") rows.push(effect.row);
-      else if (effect.type === "start_attempt") this.startAttempt(effect.run_id, effect.attempt);
+      else if (effect.type === "start_attempt")
+        this.startAttempt(effect.run_id, effect.attempt, effect.at);
+      else if (effect.type === "abort_attempt")
+        this.dispatcher.abort(effect.run_id, "the run was cancelled");
       else this.dispatcher.notifyFailure(this.job, effect.row);
     }
     this.history.record(step.state, rows, urgent);
   }
 
-  private startAttempt(run_id: string, attempt: number): void {
-    this.dispatcher.start(this.job!, run_id, attempt, async (result) => {
+  private startAttempt(run_id: string, attempt: number, at: number): void {
+    this.dispatcher.start(this.job!, run_id, attempt, at, async (result) => {
       if (!this.job) return; // deleted meanwhile
       await this.commit(core.attemptFinished(this.job, run_id, attempt, result, this.coreCtx()));
     });

@@ -2,6 +2,7 @@
 // has a key of its own and is rewritten only when it changes (the core keeps its
 // identity otherwise), so that a job firing every second writes only its state.
 import * as core from "../job/core";
+import { upgradeConfig } from "../job/defaults";
 import type { JobConfig, JobState } from "../job/types";
 
 const STATE_KEY = "job";
@@ -13,14 +14,20 @@ export class JobStorage {
   /** The alarm as last set: undefined until known. */
   private alarmAt: number | null | undefined;
 
-  constructor(private readonly storage: DurableObjectStorage) {}
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    /** How long before a slot its alarm is set (pre-armed firing). */
+    private readonly leadMs: number,
+  ) {}
 
   async load(): Promise<JobState | null> {
     const got = await this.storage.get<unknown>([STATE_KEY, CONFIG_KEY]);
     const stored = got.get(STATE_KEY) as Omit<JobState, "config"> | undefined;
-    const config = got.get(CONFIG_KEY) as JobConfig | undefined;
-    if (!stored || !config) return null;
-    this.storedConfig = config;
+    const raw = got.get(CONFIG_KEY) as Partial<JobConfig> | undefined;
+    if (!stored || !raw) return null;
+    const config = upgradeConfig(raw);
+    // An upgraded configuration is a new object: the next save writes it back.
+    if (config === raw) this.storedConfig = config;
     return { ...stored, config };
   }
 
@@ -38,7 +45,7 @@ export class JobStorage {
       writes.push(this.storage.put({ [STATE_KEY]: rest, [CONFIG_KEY]: config }));
       this.storedConfig = config;
     }
-    writes.push(this.armAlarm(core.wakeAt(state)));
+    writes.push(this.armAlarm(core.wakeAt(state, this.leadMs)));
     await Promise.all(writes);
   }
 

@@ -3,16 +3,18 @@
 // like after an event — is a pure function of (state, event, context) returning a
 // Step. The Durable Object shell (src/object/) loads state, calls these, performs
 // the effects and saves.
-export { alarmHoldMs, MAX_ALARM_HOLD_MS, MAX_QUEUED, wake, wakeAt } from "./firing";
+export { alarmHoldMs, MAX_ALARM_HOLD_MS, MAX_QUEUED, slotDecision, wake, wakeAt } from "./firing";
 export { type ConfigPatch, createJob, type NewJob, pause, resume, update } from "./job";
 export {
   ATTEMPT_GRACE_MS,
   attemptFinished,
+  cancelRuns,
   INTERRUPTED_ERROR,
   LOST_ERROR,
   MAX_RETRY_DELAY_MS,
   recover,
   retryDelayMs,
+  SKIP_MESSAGES,
   trigger,
 } from "./runs";
 export type { CoreCtx, Effect, Step } from "./step";

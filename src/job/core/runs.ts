@@ -1,6 +1,14 @@
 // Run lifecycle: a run starts, its attempts finish, fail and are retried, and it
 // ends succeeded or failed — and then the first queued slot starts.
-import type { ActiveRun, AttemptResult, JobConfig, JobState, QueuedRun, RunRow } from "../types";
+import type {
+  ActiveRun,
+  AttemptResult,
+  JobConfig,
+  JobState,
+  QueuedRun,
+  RunRow,
+  SkipReason,
+} from "../types";
 import { type CoreCtx, type Effect, rowOf, type Step, unchanged } from "./step";
 
 /** How long past its timeout an attempt may stay unanswered before it is declared lost. */
@@ -16,14 +24,20 @@ type RunStart = Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed
 const deadlineOf = (config: JobConfig, now: number) =>
   now + config.timeout_seconds * 1000 + ATTEMPT_GRACE_MS;
 
-export function startRun(state: JobState, ctx: CoreCtx, init: RunStart): Step & { row: RunRow } {
+/** Starts a run whose first attempt goes out at `at` (now, or a pre-armed slot's instant). */
+export function startRun(
+  state: JobState,
+  ctx: CoreCtx,
+  init: RunStart,
+  at = ctx.now,
+): Step & { row: RunRow } {
   const run: ActiveRun = {
     ...init,
-    started_at: ctx.now,
+    started_at: at,
     state: "running",
     attempt: 1,
-    attempt_started_at: ctx.now,
-    deadline: deadlineOf(state.config, ctx.now),
+    attempt_started_at: at,
+    deadline: deadlineOf(state.config, at),
     next_attempt_at: null,
     attempt_log: [],
     last_status: null,
@@ -33,7 +47,7 @@ export function startRun(state: JobState, ctx: CoreCtx, init: RunStart): Step & 
   const next: JobState = {
     ...state,
     active: [...state.active, run],
-    last_run_at: ctx.now,
+    last_run_at: at,
     last_run_state: "running",
     last_run_id: run.run_id,
   };
@@ -43,7 +57,7 @@ export function startRun(state: JobState, ctx: CoreCtx, init: RunStart): Step & 
     row,
     effects: [
       { type: "write_run", row },
-      { type: "start_attempt", run_id: run.run_id, attempt: 1 },
+      { type: "start_attempt", run_id: run.run_id, attempt: 1, at },
     ],
   };
 }
@@ -107,6 +121,8 @@ export function attemptFinished(
   if (run?.state !== "running" || run.attempt !== attempt) return unchanged(state);
   const updated: ActiveRun = {
     ...run,
+    // A run starts when its first request leaves (a pre-armed one was planned for its slot).
+    started_at: attempt === 1 ? result.started_at : run.started_at,
     deadline: null,
     attempt_started_at: null,
     attempt_log: [
@@ -180,7 +196,7 @@ export function advanceRuns(state: JobState, ctx: CoreCtx): Step {
       cur = { ...cur, active: cur.active.map((r) => (r.run_id === run.run_id ? started : r)) };
       effects.push(
         { type: "write_run", row: rowOf(cur, started, "running", now, false) },
-        { type: "start_attempt", run_id: run.run_id, attempt },
+        { type: "start_attempt", run_id: run.run_id, attempt, at: now },
       );
     }
   }
@@ -201,12 +217,83 @@ export function recover(state: JobState, ctx: CoreCtx): Step {
   return { state: cur, effects };
 }
 
-/** cron.trigger: a manual run now, also when paused or completed; not counted in max_runs. */
+/** A run that never starts: recorded `skipped` with its reason (SPEC §6), nothing sent. */
+export function skippedRow(
+  state: JobState,
+  run: RunStart,
+  reason: SkipReason,
+  now: number,
+  message: string = SKIP_MESSAGES[reason],
+): RunRow {
+  return { ...rowOf(state, run, "skipped", now, true, reason), error: message };
+}
+
+export const SKIP_MESSAGES: Record<SkipReason, string> = {
+  overlap: "skipped: the previous run was still in progress (overlap_policy skip)",
+  concurrency_limit: "skipped: max_concurrency runs of this job were already in progress",
+  queue_full: "skipped: the queue of waiting runs was full",
+};
+
+/**
+ * cron.trigger: a manual run now, also when paused or completed; not counted in
+ * max_runs. It counts towards max_concurrency like any run (no job ever has more
+ * requests in flight): at the limit it is recorded skipped, nothing sent.
+ */
 export function trigger(state: JobState, ctx: CoreCtx): Step & { row: RunRow } {
-  return startRun(state, ctx, {
+  const init: RunStart = {
     run_id: ctx.newRunId(),
     trigger: "manual",
     scheduled_for: ctx.now,
     missed_slots: 0,
-  });
+  };
+  if (state.active.length >= state.config.max_concurrency) {
+    const row = skippedRow(state, init, "concurrency_limit", ctx.now);
+    return { state, row, effects: [{ type: "write_run", row }] };
+  }
+  return startRun(state, ctx, init);
+}
+
+/**
+ * Ends runs in progress as `cancelled` (their attempt in flight aborted, no further
+ * retry), with `reason` as their error.
+ */
+export function cancelRuns(
+  state: JobState,
+  runIds: readonly string[],
+  reason: string,
+  ctx: CoreCtx,
+): Step {
+  const effects: Effect[] = [];
+  let active = state.active;
+  let last_run_state = state.last_run_state;
+  for (const id of runIds) {
+    const run = active.find((r) => r.run_id === id);
+    if (!run) continue;
+    active = active.filter((r) => r.run_id !== id);
+    let ended = run;
+    if (run.state === "running") {
+      effects.push({ type: "abort_attempt", run_id: id });
+      // The aborted attempt stays in the run's log, with the reason it ended.
+      const started = Math.min(run.attempt_started_at ?? ctx.now, ctx.now);
+      ended = {
+        ...run,
+        attempt_log: [
+          ...run.attempt_log,
+          {
+            attempt: run.attempt,
+            started_at: started,
+            duration_ms: ctx.now - started,
+            response_status: null,
+            error: reason,
+          },
+        ],
+      };
+    }
+    effects.push({
+      type: "write_run",
+      row: { ...rowOf(state, ended, "cancelled", ctx.now, true), error: reason },
+    });
+    if (state.last_run_id === id) last_run_state = "cancelled";
+  }
+  return { state: { ...state, active, last_run_state }, effects };
 }

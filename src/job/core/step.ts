@@ -1,16 +1,24 @@
 // What every event of the core returns, and the helpers the event modules share.
 import { slotAfter } from "../slots";
-import type { ActiveRun, JobState, RunRow, RunState } from "../types";
+import type { ActiveRun, JobState, RunRow, RunState, SkipReason } from "../types";
 
 export interface CoreCtx {
   now: number;
   newRunId: () => string;
   /** Uniform in [0, 1): retry jitter. */
   random: () => number;
+  /**
+   * Pre-armed firing (issue 14): a slot due within this many ms is fired now, its
+   * request sent at the slot's instant (the shell waits). Default 0: fire when due.
+   */
+  leadMs?: number;
 }
 
 export type Effect =
-  | { type: "start_attempt"; run_id: string; attempt: number }
+  /** Send attempt `attempt` of a run at `at` (at once when `at` has passed). */
+  | { type: "start_attempt"; run_id: string; attempt: number; at: number }
+  /** Abort the attempt of `run_id` in flight, if any (its report will be stale). */
+  | { type: "abort_attempt"; run_id: string }
   | { type: "write_run"; row: RunRow }
   | { type: "notify_failure"; row: RunRow };
 
@@ -30,6 +38,7 @@ export function rowOf(
   runState: RunState,
   now: number,
   finished: boolean,
+  skip_reason: SkipReason | null = null,
 ): RunRow {
   const log = run.attempt_log ?? [];
   const last = log[log.length - 1];
@@ -51,6 +60,7 @@ export function rowOf(
     error: run.last_error ?? null,
     response_body: run.last_body ?? null,
     missed_slots: run.missed_slots,
+    skip_reason,
     created_at: run.started_at ?? now,
   };
 }
