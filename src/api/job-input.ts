@@ -3,6 +3,7 @@
 
 import { checkTargetUrl } from "../delivery/url-guard";
 import type { ConfigPatch } from "../job/core";
+import { CONFIG_DEFAULTS } from "../job/defaults";
 import type { JobConfig, Json } from "../job/types";
 import { compileSchedule, hasZonePrefix, ScheduleError } from "../schedule";
 import { ApiError, type ErrorDetail } from "./errors";
@@ -142,20 +143,21 @@ export function normalizeCreate(
     schedule: schedule ?? null,
     run_at,
     url,
-    method: input.method ?? "POST",
+    method: input.method ?? CONFIG_DEFAULTS.method,
     payload: (input.payload ?? null) as Json | null,
     headers: input.headers ?? {},
     timezone,
-    retries: retries ?? 3,
-    retry_backoff_seconds: input.retry_backoff_seconds ?? 10,
-    timeout_seconds: input.timeout_seconds ?? 30,
-    overlap_policy: input.overlap_policy ?? "allow",
+    retries: retries ?? CONFIG_DEFAULTS.retries,
+    retry_backoff_seconds: input.retry_backoff_seconds ?? CONFIG_DEFAULTS.retry_backoff_seconds,
+    timeout_seconds: input.timeout_seconds ?? CONFIG_DEFAULTS.timeout_seconds,
+    overlap_policy: input.overlap_policy ?? CONFIG_DEFAULTS.overlap_policy,
+    max_concurrency: input.max_concurrency ?? CONFIG_DEFAULTS.max_concurrency,
     max_runs: input.max_runs ?? null,
     on_failure_webhook:
       input.on_failure_webhook == null
         ? null
         : checkUrl(input.on_failure_webhook, "on_failure_webhook", opts.allowPrivate),
-    retention_days: input.retention_days ?? 30,
+    retention_days: input.retention_days ?? CONFIG_DEFAULTS.retention_days,
     enabled: input.enabled ?? true,
   };
 }
@@ -203,6 +205,7 @@ export function normalizeUpdate(
     patch.retry_backoff_seconds = input.retry_backoff_seconds;
   if (input.timeout_seconds !== undefined) patch.timeout_seconds = input.timeout_seconds;
   if (input.overlap_policy !== undefined) patch.overlap_policy = input.overlap_policy;
+  if (input.max_concurrency !== undefined) patch.max_concurrency = input.max_concurrency;
   if (input.max_runs !== undefined) patch.max_runs = input.max_runs;
   if (input.on_failure_webhook !== undefined) {
     patch.on_failure_webhook =

@@ -85,6 +85,7 @@ const jobFields = {
   retry_backoff_seconds: count(1, 3600),
   timeout_seconds: count(1, 900),
   overlap_policy: z.enum(OVERLAP_POLICIES, `must be one of ${OVERLAP_POLICIES.join(", ")}`),
+  max_concurrency: count(1, 100),
   max_runs: z.int("must be an integer >= 1 or null").min(1, "must be >= 1 or null").nullable(),
   on_failure_webhook: urlText.nullable(),
   enabled: z.boolean(),

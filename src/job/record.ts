@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { iso } from "../lib/time";
 import { CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
+import { CONFIG_DEFAULTS } from "./defaults";
 import {
   HTTP_METHODS,
   JOB_STATUSES,
@@ -11,6 +12,7 @@ import {
   OVERLAP_POLICIES,
   RUN_STATES,
   type RunRow,
+  SKIP_REASONS,
 } from "./types";
 
 const isoOrNull = z.iso.datetime().nullable();
@@ -34,6 +36,11 @@ export const CronRecordSchema = z
     retry_backoff_seconds: z.int(),
     timeout_seconds: z.int(),
     overlap_policy: z.enum(OVERLAP_POLICIES),
+    // Index rows written before the field existed read with its default.
+    max_concurrency: z
+      .int()
+      .default(CONFIG_DEFAULTS.max_concurrency)
+      .describe("runs in progress at once under overlap_policy allow"),
     max_runs: z.int().nullable(),
     on_failure_webhook: z.string().nullable(),
     retention_days: z.int(),
@@ -77,6 +84,10 @@ export const CronRunSchema = z
     error: z.string().nullable(),
     response_body: z.string().nullable().describe("first 4 KiB of the last response, as text"),
     missed_slots: z.int(),
+    skip_reason: z
+      .enum(SKIP_REASONS)
+      .nullable()
+      .describe("why a skipped run was skipped (SPEC §6); null otherwise"),
   })
   .meta({ id: "CronRun" });
 
@@ -101,6 +112,7 @@ export function toCronRecord(s: JobState) {
     retry_backoff_seconds: c.retry_backoff_seconds,
     timeout_seconds: c.timeout_seconds,
     overlap_policy: c.overlap_policy,
+    max_concurrency: c.max_concurrency,
     max_runs: c.max_runs,
     on_failure_webhook: c.on_failure_webhook,
     retention_days: c.retention_days,
@@ -136,6 +148,7 @@ export function toCronRun(r: RunRow) {
     error: r.error,
     response_body: r.response_body,
     missed_slots: r.missed_slots,
+    skip_reason: r.skip_reason ?? null,
   };
 }
 export type CronRun = ReturnType<typeof toCronRun>;

@@ -22,6 +22,7 @@ const COLUMNS = [
   "error",
   "response_body",
   "missed_slots",
+  "skip_reason",
   "created_at",
 ] as const;
 

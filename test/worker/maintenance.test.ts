@@ -45,6 +45,7 @@ async function seedRun(cronId: string, state: RunRow["state"], finishedAgoDays: 
     error: null,
     response_body: null,
     missed_slots: 0,
+    skip_reason: null,
     created_at: NOW - 400 * DAY,
   }).run();
   return run_id;

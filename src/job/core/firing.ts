@@ -2,7 +2,7 @@
 // that has come — start it, queue it or skip it — and when to wake next.
 import { latestDueSlot } from "../slots";
 import type { JobState, OverlapPolicy, SkipReason } from "../types";
-import { advanceRuns, cancelRuns, skippedRow, startRun } from "./runs";
+import { cancelRuns, expireLostAttempts, skippedRow, startDueRetries, startRun } from "./runs";
 import { type CoreCtx, computeStatus, type Effect, rowOf, type Step } from "./step";
 
 /** A queue holds at most this many waiting runs (SPEC §6); later slots are skipped. */
@@ -17,14 +17,19 @@ export const MAX_ALARM_HOLD_MS = 10 * 60_000;
  * object was down still runs.
  */
 export function wake(state: JobState, ctx: CoreCtx): Step {
-  const advanced = advanceRuns(state, ctx);
-  const cur = advanced.state;
+  // Lost attempts first (a run that ends frees its place for the slot), then the
+  // slot (overlap_policy replace may cancel runs), then the retries still wanted.
+  const lost = expireLostAttempts(state, ctx);
+  let cur = lost.state;
+  const effects = [...lost.effects];
   const lead = ctx.leadMs ?? 0;
   if (cur.status === "active" && cur.next_run_at !== null && cur.next_run_at <= ctx.now + lead) {
     const fired = fireDueSlot(cur, ctx);
-    return { state: fired.state, effects: [...advanced.effects, ...fired.effects] };
+    cur = fired.state;
+    effects.push(...fired.effects);
   }
-  return advanced;
+  const retries = startDueRetries(cur, ctx);
+  return { state: retries.state, effects: [...effects, ...retries.effects] };
 }
 
 /** How many slots may wait under each waiting policy (SPEC §6). */

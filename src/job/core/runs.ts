@@ -169,20 +169,27 @@ function interrupted(run: ActiveRun, now: number, error: string): AttemptResult 
   };
 }
 
-/** Attempts past their deadline are lost; retries that are due start their next attempt. */
-export function advanceRuns(state: JobState, ctx: CoreCtx): Step {
+/** Attempts past their deadline are lost (and then retried or failed like any failure). */
+export function expireLostAttempts(state: JobState, ctx: CoreCtx): Step {
   let cur = state;
   const effects: Effect[] = [];
-  const { now } = ctx;
   for (const run of state.active) {
-    if (run.state === "running" && run.deadline !== null && run.deadline <= now) {
-      const lost = interrupted(run, now, LOST_ERROR);
+    if (run.state === "running" && run.deadline !== null && run.deadline <= ctx.now) {
+      const lost = interrupted(run, ctx.now, LOST_ERROR);
       const step = attemptFinished(cur, run.run_id, run.attempt, lost, ctx);
       cur = step.state;
       effects.push(...step.effects);
     }
   }
-  for (const run of cur.active) {
+  return { state: cur, effects };
+}
+
+/** Retries that are due start their next attempt. */
+export function startDueRetries(state: JobState, ctx: CoreCtx): Step {
+  let cur = state;
+  const effects: Effect[] = [];
+  const { now } = ctx;
+  for (const run of state.active) {
     if (run.state === "retrying" && run.next_attempt_at !== null && run.next_attempt_at <= now) {
       const attempt = run.attempt + 1;
       const started: ActiveRun = {

@@ -12,8 +12,16 @@ type Ev =
   | { kind: "trigger" }
   | { kind: "pause" }
   | { kind: "resume" }
-  | { kind: "update"; policy: JobConfig["overlap_policy"]; maxRuns: number | null }
+  | {
+      kind: "update";
+      policy: JobConfig["overlap_policy"];
+      maxRuns: number | null;
+      maxConcurrency: number;
+    }
+  | { kind: "stale"; pick: number }
   | { kind: "restart" };
+
+const POLICIES = ["allow", "skip", "queue", "buffer_one", "replace"] as const;
 
 const event: fc.Arbitrary<Ev> = fc.oneof(
   {
@@ -38,10 +46,13 @@ const event: fc.Arbitrary<Ev> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant("update" as const),
-      policy: fc.constantFrom("allow" as const, "skip" as const, "queue" as const),
+      policy: fc.constantFrom(...POLICIES),
       maxRuns: fc.option(fc.integer({ min: 1, max: 30 }), { nil: null }),
+      maxConcurrency: fc.integer({ min: 1, max: 12 }),
     }),
   },
+  // A late report of an attempt that is no longer in flight (lost, replaced, cancelled).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("stale" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const) }) },
 );
 
@@ -58,17 +69,20 @@ describe("core properties", () => {
     fc.assert(
       fc.property(
         schedule,
-        fc.constantFrom("allow" as const, "skip" as const, "queue" as const),
+        fc.constantFrom(...POLICIES),
         fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
         fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(0, 300),
         fc.array(event, { minLength: 1, maxLength: 120 }),
-        (expr, policy, maxRuns, retries, events) => {
+        (expr, policy, maxRuns, retries, maxConcurrency, leadMs, events) => {
           let seq = 0;
           let now = T0;
           const ctx = (): core.CoreCtx => ({
             now,
             newRunId: () => `run_${++seq}`,
             random: () => 0.5,
+            leadMs,
           });
           let s: JobState = core.createJob(
             {
@@ -88,6 +102,7 @@ describe("core properties", () => {
                 retry_backoff_seconds: 5,
                 timeout_seconds: 60,
                 overlap_policy: policy,
+                max_concurrency: maxConcurrency,
                 max_runs: maxRuns,
                 on_failure_webhook: "https://example.com/f",
                 retention_days: 30,
@@ -99,6 +114,8 @@ describe("core properties", () => {
           const slotOwner = new Map<number, string>();
           let lastFiredSlot = -Infinity;
           const finished = new Set<string>();
+          const cancelled = new Set<string>();
+          const everStarted: { run_id: string; attempt: number }[] = [];
 
           const apply = (step: core.Step) => {
             for (const e of step.effects) {
@@ -115,16 +132,39 @@ describe("core properties", () => {
                     slotOwner.set(r.scheduled_for!, r.run_id);
                   } else expect(owner, "one run per slot").toBe(r.run_id);
                 }
-                if (["succeeded", "failed", "skipped"].includes(r.state)) finished.add(r.run_id);
+                if (["succeeded", "failed", "skipped", "cancelled"].includes(r.state))
+                  finished.add(r.run_id);
+                if (r.state === "cancelled") cancelled.add(r.run_id);
+                if (r.state === "skipped") expect(r.skip_reason).not.toBeNull();
+                else expect(r.skip_reason).toBeNull();
               } else if (e.type === "start_attempt") {
                 const run = step.state.active.find((r) => r.run_id === e.run_id);
                 expect(run?.state).toBe("running");
                 expect(run?.attempt).toBe(e.attempt);
                 expect(e.attempt).toBeLessThanOrEqual(retries + 1);
+                expect(cancelled.has(e.run_id), "a cancelled run never gets another attempt").toBe(
+                  false,
+                );
+                // Never sent before its slot, nor before now; pre-armed at most leadMs early.
+                expect(e.at).toBeGreaterThanOrEqual(now);
+                if (run!.trigger === "schedule" && e.attempt === 1) {
+                  expect(e.at).toBeGreaterThanOrEqual(run!.scheduled_for);
+                  expect(e.at - now).toBeLessThanOrEqual(leadMs);
+                }
+                if (e.attempt === 1) {
+                  // SPEC §6: no job ever has more than max_concurrency runs in progress.
+                  expect(step.state.active.length).toBeLessThanOrEqual(
+                    step.state.config.max_concurrency,
+                  );
+                }
+                everStarted.push({ run_id: e.run_id, attempt: e.attempt });
               }
             }
             s = step.state;
             expect(s.queue.length).toBeLessThanOrEqual(core.MAX_QUEUED);
+            if (step.effects.some((e) => e.type === "write_run" && e.row.state === "queued")) {
+              if (s.config.overlap_policy === "buffer_one") expect(s.queue.length).toBe(1);
+            }
             if (s.config.max_runs !== null && s.status !== "paused") {
               expect(s.run_count <= s.config.max_runs || s.status === "completed").toBe(true);
             }
@@ -140,7 +180,7 @@ describe("core properties", () => {
               case "advance": {
                 // Time passes; the alarm fires when something is due (sometimes late).
                 now += ev.ms;
-                const due = core.wakeAt(s);
+                const due = core.wakeAt(s, leadMs);
                 if (due !== null && due <= now) apply(core.wake(s, ctx()));
                 break;
               }
@@ -171,11 +211,43 @@ describe("core properties", () => {
                 apply(core.resume(s, now));
                 break;
               case "update":
-                apply({
-                  state: core.update(s, { overlap_policy: ev.policy, max_runs: ev.maxRuns }, now).state,
-                  effects: [],
-                });
+                apply(
+                  core.update(
+                    s,
+                    {
+                      overlap_policy: ev.policy,
+                      max_runs: ev.maxRuns,
+                      max_concurrency: ev.maxConcurrency,
+                    },
+                    now,
+                  ),
+                );
                 break;
+              case "stale": {
+                // Reports of attempts no longer in flight change nothing.
+                const gone = everStarted.filter(
+                  (a) =>
+                    !s.active.some(
+                      (r) =>
+                        r.run_id === a.run_id && r.state === "running" && r.attempt === a.attempt,
+                    ),
+                );
+                if (gone.length === 0) break;
+                const a = gone[ev.pick % gone.length]!;
+                const result: AttemptResult = {
+                  started_at: now,
+                  duration_ms: 1,
+                  ok: true,
+                  response_status: 200,
+                  error: null,
+                  response_body: null,
+                  retry_after_seconds: null,
+                };
+                const step = core.attemptFinished(s, a.run_id, a.attempt, result, ctx());
+                expect(step.effects).toEqual([]);
+                expect(step.state).toBe(s);
+                break;
+              }
               case "restart":
                 apply(core.recover(s, ctx()));
                 break;
@@ -187,7 +259,7 @@ describe("core properties", () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
   });
 
@@ -223,6 +295,7 @@ describe("core properties", () => {
                 retry_backoff_seconds: 1,
                 timeout_seconds: 900,
                 overlap_policy: policy,
+                max_concurrency: 10,
                 max_runs: null,
                 on_failure_webhook: null,
                 retention_days: 1,

@@ -20,6 +20,7 @@ function config(over: Partial<JobConfig> = {}): JobConfig {
     retry_backoff_seconds: 10,
     timeout_seconds: 300,
     overlap_policy: "allow",
+    max_concurrency: 10,
     max_runs: null,
     on_failure_webhook: null,
     retention_days: 30,
@@ -212,7 +213,9 @@ describe("attempts and retries", () => {
     expect(core.wakeAt(failed.state)).toBe(T0 + MIN + 20 + 10_000);
     expect(starts(core.wake(failed.state, ctx(T0 + MIN + 5000)))).toHaveLength(0);
     const retry = core.wake(failed.state, ctx(T0 + MIN + 20 + 10_000));
-    expect(starts(retry)).toEqual([{ type: "start_attempt", run_id: r.run_id, attempt: 2 }]);
+    expect(starts(retry)).toEqual([
+      { type: "start_attempt", run_id: r.run_id, attempt: 2, at: T0 + MIN + 20 + 10_000 },
+    ]);
     expect(rows(retry)).toMatchObject([{ state: "running", attempts: 2 }]);
   });
 
@@ -350,7 +353,9 @@ describe("max_runs, one-shots, triggers", () => {
       state: "running",
     });
     expect(t.state).toMatchObject({ status: "paused", run_count: 0 });
-    expect(starts(t)).toEqual([{ type: "start_attempt", run_id: t.row.run_id, attempt: 1 }]);
+    expect(starts(t)).toEqual([
+      { type: "start_attempt", run_id: t.row.run_id, attempt: 1, at: T0 + 10 },
+    ]);
   });
 });
 

@@ -41,6 +41,7 @@ function everySecond(now = T0): JobState {
         retry_backoff_seconds: 1,
         timeout_seconds: 30,
         overlap_policy: "allow",
+        max_concurrency: 10,
         max_runs: null,
         on_failure_webhook: null,
         retention_days: 30,

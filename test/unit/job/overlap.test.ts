@@ -1,0 +1,317 @@
+// Every overlap policy × every event of the fire path (SPEC §6, issue 14):
+// max_concurrency under allow, buffer_one, replace with the cancelled state,
+// skip_reason on every skipped run, and pre-armed firing.
+import { describe, expect, it } from "vitest";
+import * as core from "../../../src/job/core";
+import type { AttemptResult, JobConfig, JobState, OverlapPolicy } from "../../../src/job/types";
+import { OVERLAP_POLICIES } from "../../../src/job/types";
+
+const T0 = Date.parse("2026-06-01T12:00:00Z");
+const SEC = 1000;
+
+let seq = 0;
+const ctx = (now: number, leadMs = 0): core.CoreCtx => ({
+  now,
+  newRunId: () => `run_${String(++seq).padStart(26, "0")}`,
+  random: () => 0.5,
+  leadMs,
+});
+
+function job(over: Partial<JobConfig> = {}): JobState {
+  return core.createJob(
+    {
+      cron_id: "cron_X",
+      tenant_id: "t",
+      signing_secret: "s",
+      enabled: true,
+      config: {
+        name: "job",
+        schedule: "* * * * * *", // every second
+        run_at: null,
+        url: "https://example.com/",
+        method: "POST",
+        payload: null,
+        headers: {},
+        timezone: "UTC",
+        retries: 1,
+        retry_backoff_seconds: 10,
+        timeout_seconds: 900, // runs stay in progress through every slot here
+        overlap_policy: "allow",
+        max_concurrency: 10,
+        max_runs: null,
+        on_failure_webhook: null,
+        retention_days: 30,
+        ...over,
+      },
+    },
+    T0,
+  ).state;
+}
+
+const result = (status: number, at: number): AttemptResult => ({
+  started_at: at,
+  duration_ms: 5,
+  ok: status < 300,
+  response_status: status,
+  error: status < 300 ? null : `HTTP ${status}`,
+  response_body: "",
+  retry_after_seconds: null,
+});
+const starts = (s: core.Step) => s.effects.filter((e) => e.type === "start_attempt");
+const aborts = (s: core.Step) => s.effects.filter((e) => e.type === "abort_attempt");
+const rows = (s: core.Step) => s.effects.flatMap((e) => (e.type === "write_run" ? [e.row] : []));
+
+/** The job after `n` slots (T0+1s … T0+n s) fired with every run still in progress. */
+function afterSlots(policy: OverlapPolicy, n: number, over: Partial<JobConfig> = {}) {
+  let s = job({ overlap_policy: policy, ...over });
+  const steps: core.Step[] = [];
+  for (let i = 1; i <= n; i++) {
+    const step = core.wake(s, ctx(T0 + i * SEC));
+    steps.push(step);
+    s = step.state;
+  }
+  return { s, steps, last: steps[steps.length - 1]! };
+}
+
+describe("a slot while the job is idle starts, whatever the policy", () => {
+  it.each(OVERLAP_POLICIES)("%s", (policy) => {
+    const step = core.wake(job({ overlap_policy: policy }), ctx(T0 + SEC));
+    expect(starts(step)).toHaveLength(1);
+    expect(rows(step)).toMatchObject([{ state: "running", skip_reason: null }]);
+  });
+});
+
+describe("a slot while a run is in progress", () => {
+  it("allow: starts while fewer than max_concurrency are in progress", () => {
+    const { s, last } = afterSlots("allow", 3, { max_concurrency: 3 });
+    expect(starts(last)).toHaveLength(1);
+    expect(s.active).toHaveLength(3);
+    expect(s.run_count).toBe(3);
+  });
+
+  it("allow: at max_concurrency the slot is skipped with concurrency_limit, nothing sent", () => {
+    const { s, last } = afterSlots("allow", 4, { max_concurrency: 3 });
+    expect(starts(last)).toHaveLength(0);
+    expect(rows(last)).toMatchObject([
+      {
+        state: "skipped",
+        skip_reason: "concurrency_limit",
+        scheduled_for: T0 + 4 * SEC,
+        started_at: null,
+        finished_at: T0 + 4 * SEC,
+      },
+    ]);
+    expect(rows(last)[0]!.error).toMatch(/max_concurrency/);
+    expect(s.active).toHaveLength(3);
+    expect(s.run_count).toBe(3); // skipped slots do not count towards max_runs
+    expect(s.next_run_at).toBe(T0 + 5 * SEC);
+  });
+
+  it("allow: the default max_concurrency is 10", () => {
+    const { s, last } = afterSlots("allow", 11);
+    expect(s.config.max_concurrency).toBe(10);
+    expect(s.active).toHaveLength(10);
+    expect(rows(last)[0]).toMatchObject({ skip_reason: "concurrency_limit" });
+  });
+
+  it("allow: once a run finishes, the next slot starts again", () => {
+    const { s } = afterSlots("allow", 3, { max_concurrency: 2 });
+    const first = s.active[0]!;
+    const done = core.attemptFinished(s, first.run_id, 1, result(200, T0 + SEC), ctx(T0 + 3500));
+    expect(done.state.active).toHaveLength(1);
+    const next = core.wake(done.state, ctx(T0 + 4 * SEC));
+    expect(starts(next)).toHaveLength(1);
+  });
+
+  it("skip: skipped with skip_reason overlap", () => {
+    const { last } = afterSlots("skip", 2);
+    expect(starts(last)).toHaveLength(0);
+    expect(rows(last)).toMatchObject([{ state: "skipped", skip_reason: "overlap" }]);
+  });
+
+  it("queue: queued up to 10, then skipped with queue_full", () => {
+    const { s, steps } = afterSlots("queue", 12);
+    expect(steps.slice(1, 11).map((st) => rows(st)[0]!.state)).toEqual(Array(10).fill("queued"));
+    expect(rows(steps[11]!)).toMatchObject([{ state: "skipped", skip_reason: "queue_full" }]);
+    expect(rows(steps[11]!)[0]!.error).toMatch(/10 runs already queued/);
+    expect(s.queue).toHaveLength(10);
+  });
+
+  it("buffer_one: one slot waits, later ones are skipped with queue_full", () => {
+    const { s, steps } = afterSlots("buffer_one", 4);
+    expect(rows(steps[1]!)).toMatchObject([
+      { state: "queued", scheduled_for: T0 + 2 * SEC, skip_reason: null },
+    ]);
+    for (const st of steps.slice(2)) {
+      expect(rows(st)).toMatchObject([{ state: "skipped", skip_reason: "queue_full" }]);
+      expect(rows(st)[0]!.error).toMatch(/1 run already queued/);
+    }
+    expect(s.queue).toHaveLength(1);
+    expect(s.run_count).toBe(2); // the running one and the buffered one
+  });
+
+  it("buffer_one: the buffered slot starts when the run in progress finishes", () => {
+    const { s } = afterSlots("buffer_one", 3);
+    const running = s.active[0]!;
+    const done = core.attemptFinished(s, running.run_id, 1, result(200, T0 + SEC), ctx(T0 + 3100));
+    expect(rows(done).map((r) => r.state)).toEqual(["succeeded", "running"]);
+    expect(rows(done)[1]).toMatchObject({ scheduled_for: T0 + 2 * SEC, fire_lag_ms: 1100 });
+    expect(done.state.queue).toHaveLength(0);
+    expect(starts(done)).toHaveLength(1);
+  });
+
+  it("replace: the run in progress is cancelled (its attempt aborted), the new one starts on time", () => {
+    const { s: one } = afterSlots("replace", 1);
+    const old = one.active[0]!;
+    const step = core.wake(one, ctx(T0 + 2 * SEC));
+    const [cancelled, started] = rows(step);
+    const newId = started!.run_id;
+    expect(cancelled).toMatchObject({
+      run_id: old.run_id,
+      state: "cancelled",
+      finished_at: T0 + 2 * SEC,
+      skip_reason: null,
+    });
+    expect(cancelled!.error).toContain(newId);
+    expect(cancelled!.attempt_log).toMatchObject([{ attempt: 1, error: cancelled!.error }]);
+    expect(started).toMatchObject({ state: "running", scheduled_for: T0 + 2 * SEC });
+    expect(aborts(step)).toEqual([{ type: "abort_attempt", run_id: old.run_id }]);
+    expect(starts(step)).toMatchObject([{ run_id: newId, attempt: 1 }]);
+    expect(step.state.active.map((r) => r.run_id)).toEqual([newId]);
+    expect(step.state.run_count).toBe(2);
+  });
+
+  it("replace: the aborted attempt's late report changes nothing", () => {
+    const { s: one } = afterSlots("replace", 1);
+    const old = one.active[0]!;
+    const replaced = core.wake(one, ctx(T0 + 2 * SEC)).state;
+    const late = core.attemptFinished(replaced, old.run_id, 1, result(200, T0), ctx(T0 + 2100));
+    expect(late).toEqual({ state: replaced, effects: [] });
+  });
+
+  it("replace: a run waiting for its retry is cancelled without an abort (nothing in flight)", () => {
+    const { s: one } = afterSlots("replace", 1);
+    const old = one.active[0]!;
+    const waiting = core.attemptFinished(one, old.run_id, 1, result(500, T0 + SEC), ctx(T0 + 1500));
+    expect(waiting.state.active[0]!.state).toBe("retrying");
+    const step = core.wake(waiting.state, ctx(T0 + 2 * SEC));
+    expect(aborts(step)).toEqual([]);
+    expect(rows(step)[0]).toMatchObject({ run_id: old.run_id, state: "cancelled" });
+    // Its retry never starts, even once due.
+    const later = core.wake(step.state, ctx(T0 + 12 * SEC));
+    expect(starts(later).every((e) => e.type === "start_attempt" && e.run_id !== old.run_id)).toBe(
+      true,
+    );
+  });
+});
+
+describe("runs finishing, retrying and triggers under each policy", () => {
+  it.each(OVERLAP_POLICIES)(
+    "%s: a failure with retries left keeps its place, then retries",
+    (policy) => {
+      const HOUR = 3600 * SEC;
+      const s = core.wake(
+        job({ overlap_policy: policy, schedule: "0 * * * *" }),
+        ctx(T0 + HOUR),
+      ).state;
+      const run = s.active[0]!;
+      const failed = core.attemptFinished(s, run.run_id, 1, result(500, T0 + HOUR), ctx(T0 + HOUR));
+      expect(failed.state.active).toHaveLength(1);
+      const retry = core.wake(failed.state, ctx(T0 + HOUR + 10_000));
+      expect(starts(retry)).toMatchObject([{ run_id: run.run_id, attempt: 2 }]);
+    },
+  );
+
+  it.each(OVERLAP_POLICIES)("%s: a manual trigger starts while under max_concurrency", (policy) => {
+    const { s } = afterSlots(policy, 1, { max_concurrency: 2 });
+    const t = core.trigger(s, ctx(T0 + 1500));
+    expect(t.row).toMatchObject({ trigger: "manual", state: "running" });
+    expect(t.state.active).toHaveLength(2);
+  });
+
+  it.each(OVERLAP_POLICIES)(
+    "%s: a manual trigger at max_concurrency is recorded skipped (concurrency_limit)",
+    (policy) => {
+      const { s } = afterSlots(policy, 1, { max_concurrency: 1 });
+      const t = core.trigger(s, ctx(T0 + 1500));
+      expect(t.row).toMatchObject({
+        trigger: "manual",
+        state: "skipped",
+        skip_reason: "concurrency_limit",
+      });
+      expect(starts(t)).toHaveLength(0);
+      expect(t.state).toBe(s);
+    },
+  );
+
+  it.each(OVERLAP_POLICIES)("%s: pause stops slots; the run in progress goes on", (policy) => {
+    const { s } = afterSlots(policy, 1);
+    const paused = core.pause(s, T0 + 1500).state;
+    expect(core.wake(paused, ctx(T0 + 5 * SEC)).effects).toEqual([]);
+    expect(paused.active).toHaveLength(1);
+  });
+});
+
+describe("pre-armed firing (ctx.leadMs)", () => {
+  const LEAD = 300;
+
+  it("the alarm is due leadMs before the slot", () => {
+    const s = job();
+    expect(core.wakeAt(s, LEAD)).toBe(T0 + SEC - LEAD);
+    expect(core.wakeAt(s)).toBe(T0 + SEC);
+  });
+
+  it("a wake-up inside the lead window fires the slot, to be sent at the slot's instant", () => {
+    const step = core.wake(job(), ctx(T0 + SEC - 250, LEAD));
+    expect(starts(step)).toEqual([
+      { type: "start_attempt", run_id: expect.any(String), attempt: 1, at: T0 + SEC },
+    ]);
+    expect(rows(step)[0]).toMatchObject({ scheduled_for: T0 + SEC, started_at: T0 + SEC });
+    expect(step.state.next_run_at).toBe(T0 + 2 * SEC);
+    expect(core.wakeAt(step.state, LEAD)).toBe(T0 + 2 * SEC - LEAD);
+  });
+
+  it("a wake-up before the lead window does nothing", () => {
+    const s = job();
+    expect(core.wake(s, ctx(T0 + SEC - LEAD - 1, LEAD)).effects).toEqual([]);
+  });
+
+  it("a late wake-up sends at once", () => {
+    const step = core.wake(job(), ctx(T0 + SEC + 40, LEAD));
+    expect(starts(step)).toMatchObject([{ at: T0 + SEC + 40 }]);
+  });
+
+  it("a repeated wake-up in the lead window (alarm redelivery) fires nothing twice", () => {
+    const first = core.wake(job(), ctx(T0 + SEC - 290, LEAD));
+    const again = core.wake(first.state, ctx(T0 + SEC - 100, LEAD));
+    expect(starts(again)).toHaveLength(0);
+  });
+
+  it("the run's start is when its first request left, not the planned instant", () => {
+    const step = core.wake(job(), ctx(T0 + SEC - 250, LEAD));
+    const run = step.state.active[0]!;
+    const done = core.attemptFinished(
+      step.state,
+      run.run_id,
+      1,
+      result(200, T0 + SEC + 7),
+      ctx(T0 + SEC + 20, LEAD),
+    );
+    expect(rows(done)[0]).toMatchObject({ started_at: T0 + SEC + 7, fire_lag_ms: 7 });
+  });
+
+  it("a crash inside the lead window still gives the slot exactly one run", () => {
+    // Committed at slot - 250 ms, then the process died before (or while) sending.
+    const armed = core.wake(job({ retries: 2 }), ctx(T0 + SEC - 250, LEAD));
+    const runId = armed.state.active[0]!.run_id;
+    const recovered = core.recover(armed.state, ctx(T0 + SEC + 2000, LEAD));
+    // The same run is retried (same run id, so the same Idempotency-Key), not a new one.
+    expect(recovered.state.active.map((r) => r.run_id)).toEqual([runId]);
+    expect(recovered.state.active[0]).toMatchObject({ state: "retrying", attempt: 1 });
+    const next = core.wake(recovered.state, ctx(T0 + 2 * SEC + 1, LEAD));
+    const scheduledFor = rows(next)
+      .filter((r) => r.trigger === "schedule")
+      .map((r) => r.scheduled_for);
+    expect(scheduledFor).not.toContain(T0 + SEC);
+  });
+});
