@@ -12,7 +12,15 @@ import type { JobStatus, RunState } from "../job/types";
 import type { JobStats } from "../store/stats";
 
 export type { HttpMethod, JobStatus, OverlapPolicy, RunState } from "../job/types";
-export { HTTP_METHODS, JOB_STATUSES, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
+export {
+  FINISHED_STATES,
+  HTTP_METHODS,
+  JOB_STATUSES,
+  OVERLAP_POLICIES,
+  RUN_STATES,
+  SKIP_REASONS,
+  type SkipReason,
+} from "../job/types";
 export type { CronRecord, CronRun, ErrorCode, ErrorDetail, JobStats };
 export type CreateJob = z.input<typeof createJobSchema>;
 export type UpdateJob = z.input<typeof updateJobSchema>;

@@ -13,6 +13,7 @@ export const STATE_COLORS: Record<RunState, string> = {
   running: "#0969da",
   queued: "#6e7781",
   skipped: "#8250df",
+  cancelled: "#57606a",
 };
 
 const css = (name: string) =>

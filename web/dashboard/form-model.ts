@@ -24,6 +24,7 @@ export interface Values {
   retry_backoff_seconds: string;
   timeout_seconds: string;
   overlap_policy: string;
+  max_concurrency: string;
   max_runs: string;
   on_failure_webhook: string;
   retention_days: string;
@@ -47,6 +48,7 @@ export function initialValues(job?: CronRecord): Values {
     retry_backoff_seconds: String(job?.retry_backoff_seconds ?? 10),
     timeout_seconds: String(job?.timeout_seconds ?? 30),
     overlap_policy: job?.overlap_policy ?? "allow",
+    max_concurrency: String(job?.max_concurrency ?? 10),
     max_runs: job?.max_runs == null ? "" : String(job.max_runs),
     on_failure_webhook: job?.on_failure_webhook ?? "",
     retention_days: String(job?.retention_days ?? 30),
@@ -140,6 +142,8 @@ export function check(field: FieldName, v: Values, edited?: Values): string | nu
       return integer(t, 1, 3600);
     case "timeout_seconds":
       return integer(t, 1, 900);
+    case "max_concurrency":
+      return integer(t, 1, 100);
     case "retention_days":
       return integer(t, 0, 365);
     case "max_runs":
@@ -165,6 +169,7 @@ export const FIELDS: FieldName[] = [
   "retry_backoff_seconds",
   "timeout_seconds",
   "overlap_policy",
+  "max_concurrency",
   "max_runs",
   "on_failure_webhook",
   "retention_days",
@@ -188,6 +193,7 @@ export function toBody(v: Values): Record<string, unknown> {
     retry_backoff_seconds: Number(v.retry_backoff_seconds),
     timeout_seconds: Number(v.timeout_seconds),
     overlap_policy: v.overlap_policy,
+    max_concurrency: Number(v.max_concurrency),
     max_runs: v.max_runs.trim() ? Number(v.max_runs) : null,
     on_failure_webhook: v.on_failure_webhook.trim() || null,
     retention_days: Number(v.retention_days),

@@ -102,7 +102,13 @@ export function buildForm(job: CronRecord | undefined, initial: Values): JobForm
       "overlap_policy",
       "Overlap policy",
       select(OVERLAP_POLICIES),
-      "allow, skip or queue a run while one is in progress",
+      "while a run is in progress: allow another, skip, queue (10), buffer_one, or replace it",
+    ),
+    max_concurrency: makeField(
+      "max_concurrency",
+      "Max concurrency",
+      input({ inputmode: "numeric" }),
+      "1–100 runs in progress at once (allow)",
     ),
     max_runs: makeField("max_runs", "Max runs", input({ inputmode: "numeric" }), "Empty: no limit"),
     on_failure_webhook: makeField(
@@ -174,6 +180,7 @@ export function buildForm(job: CronRecord | undefined, initial: Values): JobForm
       f.retry_backoff_seconds.wrap,
       f.timeout_seconds.wrap,
       f.overlap_policy.wrap,
+      f.max_concurrency.wrap,
       f.max_runs.wrap,
       f.on_failure_webhook.wrap,
     ),

@@ -57,6 +57,7 @@ function configList(job: CronRecord, secretShown: { value: boolean }) {
     pair("Retry backoff", `${job.retry_backoff_seconds} s (doubling, ±20 %)`),
     pair("Timeout", `${job.timeout_seconds} s`),
     pair("Overlap policy", job.overlap_policy),
+    pair("Max concurrency", String(job.max_concurrency)),
     pair("Max runs", job.max_runs === null ? "unlimited" : String(job.max_runs)),
     pair(
       "On-failure webhook",

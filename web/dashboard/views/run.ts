@@ -51,6 +51,7 @@ function details(job: CronRecord, run: CronRun) {
       pair("HTTP status", run.response_status === null ? "—" : String(run.response_status)),
       pair("Attempts", String(run.attempts)),
       pair("Missed slots", String(run.missed_slots)),
+      pair("Skip reason", run.skip_reason ?? "—"),
       pair("Error", run.error ? h("span", { class: "error-text" }, run.error) : "—"),
     ),
     h(

@@ -1,6 +1,12 @@
 // A job's run history: table (cards on narrow screens), filter by state, cursor pages.
 
-import { type CronRecord, type CronRun, RUN_STATES, type RunState } from "../../../src/client";
+import {
+  type CronRecord,
+  type CronRun,
+  FINISHED_STATES,
+  RUN_STATES,
+  type RunState,
+} from "../../../src/client";
 import { api } from "../api";
 import { badge, errorPanel, h, replace } from "../dom";
 import { dateTime, duration } from "../format";
@@ -9,7 +15,7 @@ import { cell, rel } from "./jobs";
 
 const PAGE_SIZE = 20;
 /** States a run does not leave: a view showing only these stops polling. */
-export const FINAL_STATES: ReadonlySet<RunState> = new Set(["succeeded", "failed", "skipped"]);
+export const FINAL_STATES: ReadonlySet<RunState> = new Set(FINISHED_STATES);
 
 function row(job: CronRecord, r: CronRun) {
   return h(
