@@ -2,6 +2,7 @@
 // checks the invariants every response must satisfy (X-Request-Id, JSON envelope).
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
+import { FINISHED_STATES } from "../../src/job/types";
 import type { Received } from "../helpers/receiver";
 import { waitFor } from "../helpers/wait";
 
@@ -80,7 +81,7 @@ export const requestsTo = (requests: Received[], path: string) =>
  */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const FINISHED = new Set(["succeeded", "failed", "skipped"]);
+const FINISHED = new Set<string>(FINISHED_STATES);
 
 /** Polls runs.get until the run has finished (succeeded, failed or skipped); returns it. */
 export async function finishedRun(api: Client, cronId: string, runId: string, timeoutMs = 30_000) {

@@ -339,7 +339,15 @@ describe("scheduled firing with real alarms", () => {
       { what: "the one-shot to complete", timeoutMs: 8000 },
     );
     expect(done).toMatchObject({ run_count: 1, next_run_at: null, enabled: false });
-    const reqs = await receiverLog(path);
+    // The run is committed (and the job completed) up to PRE_ARM_MS before run_at; its
+    // request leaves at run_at, never before.
+    const reqs = await waitFor(
+      async () => {
+        const got = await receiverLog(path);
+        return got.length > 0 ? got : null;
+      },
+      { what: "the one-shot's request", timeoutMs: 8000 },
+    );
     expect(reqs).toHaveLength(1);
     expect(reqs[0]!.headers["x-cron-scheduled-at"]).toBe(at);
     expect(reqs[0]!.received_at).toBeGreaterThanOrEqual(Date.parse(at));

@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { inject } from "vitest";
+import { FINISHED_STATES } from "../../src/job/types";
 import { sha256Hex } from "../../src/lib/crypto";
 import { waitFor } from "../helpers/wait";
 
@@ -60,7 +61,7 @@ export async function receiverLog(prefix: string) {
 
 export const uniquePath = (kind = "ok") => `/${kind}/${crypto.randomUUID()}`;
 
-const FINISHED = new Set(["succeeded", "failed", "skipped"]);
+const FINISHED = new Set<string>(FINISHED_STATES);
 
 /** Polls runs.get until the run has finished (succeeded, failed or skipped); returns it. */
 export async function waitForRun(key: string, cronId: string, runId: string, timeoutMs = 10_000) {
