@@ -3,6 +3,7 @@
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { newApp } from "../../src/api/app";
+import { ERROR_CODES } from "../../src/api/errors";
 import { routes } from "../../src/api/routes";
 
 async function served() {
@@ -96,9 +97,10 @@ describe("GET /v1/openapi.json", () => {
     ).toEqual({
       job_id: "cron_01HX...",
     });
-    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain(
-      "IDEMPOTENCY_CONFLICT",
-    );
+    const codes = doc.components.schemas.Error.properties.error.properties.code.enum;
+    expect(codes).toContain("IDEMPOTENCY_CONFLICT");
+    // The document's error codes are exactly the API's closed set.
+    expect([...codes].sort()).toEqual([...ERROR_CODES].sort());
     expect(doc.components.schemas.CronRun.properties).toHaveProperty("attempt_log");
     const list = doc.paths["/v1/cron/runs/list/{id}"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([

@@ -2,32 +2,49 @@
 // header, and another tenant's ids — which must look exactly like missing ones.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { routes } from "../../src/api/routes";
 import { api, createKey, receiverUrl } from "./helpers";
 
 const FAKE_ID = "cron_01M85C67QJY8V9G5E3MR1PNZDM";
 const FAKE_RUN = "run_01M85C67QJY8V9G5E3MR1PNZDM";
 
 type Call = [method: string, path: (id: string, run: string) => string, body?: unknown];
-const ROUTES: Call[] = [
-  [
-    "POST",
-    () => "/v1/cron/create",
-    { cron_expr: "0 9 * * 1", task_url: "https://api.acme.com/weekly" },
-  ],
-  ["GET", () => "/v1/cron/list"],
-  ["GET", (id) => `/v1/cron/get/${id}`],
-  ["PATCH", (id) => `/v1/cron/update/${id}`, { name: "x" }],
-  ["DELETE", (id) => `/v1/cron/delete/${id}`],
-  ["POST", (id) => `/v1/cron/pause/${id}`, { cron_id: "ignored" }],
-  ["POST", (id) => `/v1/cron/resume/${id}`, {}],
-  ["POST", (id) => `/v1/cron/trigger/${id}`, { job_id: "ignored" }],
-  ["GET", (id, run) => `/v1/cron/runs/get/${id}/${run}`],
-  ["GET", (id) => `/v1/cron/runs/list/${id}`],
-  ["GET", (id) => `/v1/cron/retention/get/${id}`],
-  ["PUT", (id) => `/v1/cron/retention/set/${id}`, { retention_days: 3 }],
-  ["POST", () => "/v1/cron/preview", { schedule: "* * * * *" }],
-  ["GET", (id) => `/v1/cron/stats/${id}`],
-];
+/** Bodies that would succeed, by operation (the seed's spellings where it has them). */
+const BODIES: Record<string, unknown> = {
+  "cron.create": { cron_expr: "0 9 * * 1", task_url: "https://api.acme.com/weekly" },
+  "cron.update": { name: "x" },
+  "cron.pause": { cron_id: "ignored" },
+  "cron.resume": {},
+  "cron.trigger": { job_id: "ignored" },
+  "cron.retention.set": { retention_days: 3 },
+  "cron.preview": { schedule: "* * * * *" },
+};
+const fill = (path: string, id: string, run: string) =>
+  path.replace(/:(\w+)/g, (_m, name: string) => {
+    if (name === "id") return id;
+    if (name === "run_id") return run;
+    throw new Error(`${path}: no test value for path parameter :${name}`);
+  });
+/** Every registered route (src/api/routes), so that a new one cannot escape these cases. */
+const ROUTES: Call[] = routes.map((r) => [
+  r.method,
+  (id, run) => fill(r.path, id, run),
+  BODIES[r.operation],
+]);
+
+describe("the routes under test", () => {
+  it("are the registered ones, each with a body where it takes one", () => {
+    expect(ROUTES.map(([m, path]) => `${m} ${path(":id", ":run_id")}`).sort()).toEqual(
+      routes.map((r) => `${r.method} ${r.path}`).sort(),
+    );
+    expect(
+      routes
+        .filter((r) => ["POST", "PUT", "PATCH"].includes(r.method) && !(r.operation in BODIES))
+        .map((r) => r.operation),
+      "operations without a body in BODIES",
+    ).toEqual([]);
+  });
+});
 
 describe("authentication on every route", () => {
   const badHeaders: Array<[string, Record<string, string>]> = [
