@@ -116,6 +116,21 @@ export async function writeSection(file, id, markdown) {
 }
 
 /**
+ * crondo's PRE_ARM_MS (how early a job's alarm is set before its slot), read from
+ * src/object/job-object.ts so that the benchmarks describe the code they measure;
+ * null when it is not found.
+ */
+export function crondoPreArmMs() {
+  try {
+    const src = readFileSync(join(ROOT, "src", "object", "job-object.ts"), "utf8");
+    const m = /export const PRE_ARM_MS = (\d[\d_]*)/.exec(src);
+    return m ? Number(m[1].replace(/_/g, "")) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A Miniflare (the workerd that wrangler dev runs) from classic options, ready.
  * Miniflare 5 takes a new option shape; it converts the classic (v4) one.
  */

@@ -5,14 +5,18 @@
 //   - BullMQ job schedulers on a local redis-server (scripts/bench/bullmq.mjs),
 //   - the floor: one Node timer per second boundary for N virtual jobs (floor.mjs),
 //   - the workerd floor: N Durable Objects whose alarm only persists, re-arms and
-//     POSTs (do-floor.mjs + do-floor-worker.js).
+//     POSTs (do-floor.mjs + do-floor-worker.js), once with the alarm at the slot and
+//     once woken early (300 ms ahead, persist and re-arm, a timer until the slot,
+//     then POST: crondo's pre-armed firing without crondo).
 // Lag = arrival at the receiver − the slot in X-Cron-Scheduled-At.
 //
 //   node scripts/bench/precision.mjs [--n 100,1000] [--duration 30] [--warmup 10]
 //                                    [--no-write] [--skip-bullmq] [--skip-floor] [--skip-do-floor]
 // Standalone it starts its own receiver, wrangler dev and redis-server and writes
 // the `precision` section of BENCHMARKS.md; scripts/bench/run.mjs calls `run()`.
-import { loadavg } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startBullmq, startRedis } from "./bullmq.mjs";
@@ -21,15 +25,18 @@ import { startDoFloor } from "./do-floor.mjs";
 import { startFloor } from "./floor.mjs";
 import {
   BENCHMARKS_FILE,
+  crondoPreArmMs,
   fixed,
   int,
   machineInfo,
   machineLine,
   mdTable,
   percentile,
+  ROOT,
   writeSection,
 } from "./lib.mjs";
 import { nowMs, startReceiver } from "./receiver.mjs";
+import { percentileChart } from "./svg-chart.mjs";
 
 export const PRECISION_TENANT = "bench-precision";
 const SCHEDULE = "* * * * * *";
@@ -45,6 +52,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = async (t) => {
   for (let d = t - Date.now(); d > 0; d = t - Date.now()) await sleep(Math.min(d, 1000));
 };
+/** The workerd floor's early wake: the same lead as crondo's PRE_ARM_MS (src/object/job-object.ts). */
+export const PRE_ARM_MS = crondoPreArmMs();
+export const EARLY_LEAD_MS = PRE_ARM_MS ?? 300;
+/** The lag chart BENCHMARKS.md embeds (written with the precision section). */
+export const LAG_CHART = "docs/bench/fire-lag-n100.svg";
+const CHART_N = 100;
+
 const maxOf = (v) => (v.length ? v.reduce((a, b) => Math.max(a, b), -Infinity) : Number.NaN);
 const load1 = () => Math.round(loadavg()[0] * 100) / 100;
 
@@ -172,6 +186,8 @@ export function precisionStats(w) {
     duplicates,
     multiRun,
     malformed,
+    /** Every (job, slot)'s lag, ascending: the distribution the chart draws. */
+    lags: lags.sort((a, b) => a - b),
     p50: percentile(lags, 50),
     p95: percentile(lags, 95),
     p99: percentile(lags, 99),
@@ -205,7 +221,7 @@ function keyRing(keys) {
  * `ok`, also 401 and network errors: the keys are known to be valid) with backoff
  * until `deadline`. Returns the indexes that never succeeded; counts failures in `errors`.
  */
-async function eachWithRetry(n, deadline, errors, label, fn, ok) {
+export async function eachWithRetry(n, deadline, errors, label, fn, ok) {
   const failed = [];
   await pool(n, CONCURRENCY, async (i) => {
     for (let attempt = 1; ; attempt++) {
@@ -345,10 +361,10 @@ async function crondoPhase({
 /**
  * Reads the run history of a sample of jobs back through runs.list and joins it
  * with the receiver's records by run id, to split each delivery's lag into
- *   wake:   the run's started_at − slot (when the alarm handler ran),
- *   commit: attempt 1's started_at − the run's started_at (storage put + setAlarm
- *           before the request is sent),
- *   http:   arrival at the receiver − attempt 1's started_at (fetch from workerd).
+ *   send: attempt 1's started_at − slot (with pre-armed firing the request is built
+ *         and the run committed before the slot, and this is when the timer let it
+ *         go: the lateness of that timer, or of the wake-up when it came too late),
+ *   http: arrival at the receiver − attempt 1's started_at (fetch from workerd).
  * Also counts window slots missing from D1 and runs with missed_slots > 0.
  */
 async function historySplit({ crondo, nextKey, ids, w, log }) {
@@ -356,8 +372,7 @@ async function historySplit({ crondo, nextKey, ids, w, log }) {
   const sample = ids.filter((_, i) => i % step === 0).slice(0, SAMPLE_JOBS);
   const arrivals = new Map();
   for (const r of w.records) if (!arrivals.has(r.run)) arrivals.set(r.run, r.at);
-  const wake = [];
-  const commit = [];
+  const send = [];
   const http = [];
   const states = {};
   let rows = 0;
@@ -383,11 +398,9 @@ async function historySplit({ crondo, nextKey, ids, w, log }) {
         rows++;
         states[run.state] = (states[run.state] ?? 0) + 1;
         if (run.missed_slots > 0) missedSlots++;
-        const started = Date.parse(run.started_at);
-        wake.push(started - slot);
         const a1 = run.attempt_log?.[0];
-        const a1Start = a1 ? Date.parse(a1.started_at) : Number.NaN;
-        if (Number.isFinite(a1Start)) commit.push(a1Start - started);
+        const a1Start = Date.parse(a1?.started_at ?? run.started_at);
+        if (Number.isFinite(a1Start)) send.push(a1Start - slot);
         const at = arrivals.get(run.run_id);
         if (at !== undefined && Number.isFinite(a1Start)) http.push(at - a1Start);
       }
@@ -409,8 +422,7 @@ async function historySplit({ crondo, nextKey, ids, w, log }) {
     states,
     missedSlots,
     failedReads,
-    wake: q(wake),
-    commit: q(commit),
+    send: q(send),
     http: q(http),
   };
 }
@@ -496,24 +508,73 @@ function resultRow(label, s) {
   ];
 }
 
-export function render({ results, info, command, duration, warmup }) {
+/**
+ * Writes the chart to LAG_CHART (`write`) or, for a --no-write run, to the OS temp
+ * dir; returns the path, or null without a chart.
+ */
+export async function writeLagChart(svg, write) {
+  if (!svg) return null;
+  const file = write ? join(ROOT, LAG_CHART) : join(tmpdir(), "crondo-bench-fire-lag.svg");
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, svg);
+  return file;
+}
+
+/** The lag distributions of N = 100 (crondo, BullMQ, the workerd floors) as one SVG, or null. */
+export function lagChart({ results, info, duration, command = "npm run bench" }) {
+  const r = results.find((x) => x.n === CHART_N);
+  if (!r || !(r.crondo || r.bullmq || r.dofloor)) return null;
+  return percentileChart({
+    title: `Fire lag, N = ${CHART_N} jobs every second, ${duration} s window (same run)`,
+    subtitle: `arrival at the receiver − the slot in X-Cron-Scheduled-At; ${info.cores} cores, ${info.date}; ${command}`,
+    series: [
+      { label: "crondo (wrangler dev, pre-armed)", values: r.crondo?.lags, color: "#e8590c" },
+      {
+        label: `BullMQ ${r.bullmqVersion ?? ""} + redis`.replace(/\s+/g, " "),
+        values: r.bullmq?.lags,
+        color: "#1c7ed6",
+      },
+      { label: "workerd floor (alarm at the slot)", values: r.dofloor?.lags, color: "#495057" },
+      {
+        label: `workerd floor, early wake (${EARLY_LEAD_MS} ms)`,
+        values: r.dofloorEarly?.lags,
+        color: "#868e96",
+        dash: "6 4",
+      },
+    ],
+    goal: { y: 50, label: "goal: crondo p99 ≤ 50 ms" },
+  });
+}
+
+export function render({ results, info, command, duration, warmup, chart = true }) {
   const lines = [
     "## Fire precision: N jobs every second, all on the same boundary",
     "",
     `Command: \`${command}\`. Machine: ${machineLine(info)}.`,
     "",
-    `Each sender fires N jobs with the schedule \`${SCHEDULE}\` (every second, all on the same second boundary: the worst case) at one receiver on 127.0.0.1 (\`scripts/bench/receiver.mjs\`: answers 200 at once, notes the arrival time when the request's headers are parsed). **Lag** = arrival − the slot in \`X-Cron-Scheduled-At\`, counted once per (job, slot) at its first arrival. The window is ${duration} s starting on a second boundary after a warm-up (crondo and BullMQ: ${warmup} s after the last job was created; floor: 3 s; workerd floor: 5 s); expected = N × ${duration} slots; **missed** = expected − distinct (job, slot) pairs delivered (late arrivals are waited for until all have come or none came for 5 s once the sender was past the window, at most ${DRAIN_MAX_MS / 1000} s after it); **dup deliveries** = deliveries beyond the first of a (job, slot); **>1 run id** = (job, slot) pairs delivered under more than one \`X-Cron-Run-Id\`. **CPU/delivery** = CPU time (utime + stime from \`/proc/<pid>/stat\`) of the sender's processes over the window ÷ deliveries that arrived in the window; **cores** = that CPU time ÷ the window's wall time (the machine has ${info.cores}).`,
+    `Each sender fires N jobs with the schedule \`${SCHEDULE}\` (every second, all on the same second boundary: the worst case) at one receiver on 127.0.0.1 (\`scripts/bench/receiver.mjs\`: answers 200 at once, notes the arrival time when the request's headers are parsed). **Lag** = arrival − the slot in \`X-Cron-Scheduled-At\`, counted once per (job, slot) at its first arrival. The window is ${duration} s starting on a second boundary after a warm-up (crondo and BullMQ: ${warmup} s after the last job was created; floor: 3 s; workerd floors: 5 s); expected = N × ${duration} slots; **missed** = expected − distinct (job, slot) pairs delivered (late arrivals are waited for until all have come or none came for 5 s once the sender was past the window, at most ${DRAIN_MAX_MS / 1000} s after it); **dup deliveries** = deliveries beyond the first of a (job, slot); **>1 run id** = (job, slot) pairs delivered under more than one \`X-Cron-Run-Id\`. **CPU/delivery** = CPU time (utime + stime from \`/proc/<pid>/stat\`) of the sender's processes over the window ÷ deliveries that arrived in the window; **cores** = that CPU time ÷ the window's wall time (the machine has ${info.cores}).`,
     "",
     "- **crondo**: `wrangler dev` (local workerd, local D1/DO state on disk under the OS temp dir, `ALLOW_PRIVATE_TARGETS=true`), a fresh server for each N; jobs created paused through `POST /v1/cron/create` (`enabled: false`, 16 at a time, keys of one tenant in turn), then `POST /v1/cron/resume/{id}` for all (so the first jobs do not fire while the last are still being created), deleted through the API after. CPU: every process of wrangler dev's process group (wrangler's node process, workerd, esbuild).",
     "- **BullMQ**: `Queue.upsertJobScheduler(id, { pattern: '* * * * * *' })` for N schedulers, one `Worker` (concurrency N, in a child process) whose processor POSTs to the receiver; Debian `redis-server` on 127.0.0.1 with `--save '' --appendonly no`. Slot = `job.opts.prevMillis`, which BullMQ sets to the iteration's intended fire time (`JobScheduler.getNextJobOpts`: `prevMillis: nextMillis`, `delay: nextMillis − now`; the job id `repeat:<id>:<nextMillis>` carries the same number and the worker checks that they agree). `job.timestamp` is *not* the fire time: it is when the iteration was created (while the previous one was picked up). CPU: redis-server + the worker process.",
     "- **floor**: one Node process, one `setTimeout` aligned to each second boundary, then N `fetch` calls to the receiver: the timer's lateness + Node's HTTP client + the receiver on this machine, with no scheduler, storage or queue. CPU: that process.",
     "- **workerd floor**: N SQLite-backed Durable Objects on Miniflare's workerd (state on disk under the OS temp dir, like crondo's), whose alarm only persists the slot it fires, arms the next alarm and POSTs to the receiver (`scripts/bench/do-floor-worker.js`): what any scheduler built on local Durable Object alarms pays on this machine before its own code runs. CPU: its node process and workerd.",
+    `- **workerd floor, early wake**: the same objects, each alarm set ${EARLY_LEAD_MS} ms before its slot; the wake-up persists the slot and arms the next alarm, then waits with a \`setTimeout\` until the slot's instant and POSTs — crondo's pre-armed firing (\`PRE_ARM_MS\` = ${EARLY_LEAD_MS} in \`src/object/job-object.ts\`) with nothing of crondo: the limit of this runtime for a scheduler that wakes early.`,
+    `- **crondo** fires pre-armed: its alarm is set ${PRE_ARM_MS ?? "?"} ms before the slot (\`PRE_ARM_MS\`), the wake-up commits the run and builds and signs the request, and the dispatcher sends it at the slot's instant (\`src/delivery/send.ts\`, \`sendAt\`).`,
     "",
   ];
   for (const r of results) {
+    const withChart = chart && r.n === CHART_N && (r.crondo || r.bullmq || r.dofloor);
     lines.push(
       `### N = ${int(r.n)} (${duration} s window)`,
       "",
+      ...(withChart
+        ? [
+            `![Fire lag by percentile at N = ${CHART_N}: crondo, BullMQ and the workerd floors of the same run](${LAG_CHART})`,
+            "",
+            `The chart (\`${LAG_CHART}\`, drawn by \`scripts/bench/svg-chart.mjs\` from this run's samples): lag by percentile of the window's slots, one curve per sender; the dots are the p99s.`,
+            "",
+          ]
+        : []),
       mdTable(
         [
           "sender",
@@ -532,6 +593,7 @@ export function render({ results, info, command, duration, warmup }) {
         [
           resultRow("floor (Node timer)", r.floor),
           resultRow("workerd floor (DO alarm)", r.dofloor),
+          resultRow(`workerd floor, early wake (${EARLY_LEAD_MS} ms)`, r.dofloorEarly),
           resultRow("crondo (wrangler dev)", r.crondo),
           resultRow(`BullMQ ${r.bullmqVersion ?? ""} + redis ${r.redisVersion ?? ""}`, r.bullmq),
         ],
@@ -544,6 +606,7 @@ export function render({ results, info, command, duration, warmup }) {
         [
           ["floor (Node timer)", r.floor],
           ["workerd floor (DO alarm)", r.dofloor],
+          [`workerd floor, early wake (${EARLY_LEAD_MS} ms)`, r.dofloorEarly],
           ["crondo (wrangler dev)", r.crondo],
           ["BullMQ", r.bullmq],
         ].map(([label, x]) =>
@@ -567,10 +630,20 @@ export function render({ results, info, command, duration, warmup }) {
     if (r.crondo && r.floor && r.crondo.delivered > 0) {
       notes.push(`crondo p99 − floor p99 = ${ms(r.crondo.p99 - r.floor.p99)} ms.`);
     }
-    if (r.crondo && r.dofloor && r.crondo.delivered > 0 && r.dofloor.delivered > 0) {
+    if (r.dofloor?.delivered > 0 && r.dofloorEarly?.delivered > 0) {
       notes.push(
-        `crondo p99 − workerd floor p99 = ${ms(r.crondo.p99 - r.dofloor.p99)} ms (crondo's own share of the lag).`,
+        `Early wake on the bare Durable Object: p99 ${ms(r.dofloor.p99)} → ${ms(r.dofloorEarly.p99)} ms (p50 ${ms(r.dofloor.p50)} → ${ms(r.dofloorEarly.p50)} ms): what waking ${EARLY_LEAD_MS} ms ahead and sending on a timer gains on this runtime before any scheduler code runs.`,
       );
+    }
+    for (const [label, f] of [
+      ["workerd floor", r.dofloor],
+      ["workerd floor with early wake", r.dofloorEarly],
+    ]) {
+      if (r.crondo?.delivered > 0 && f?.delivered > 0) {
+        notes.push(
+          `crondo p99 − ${label} p99 = ${ms(r.crondo.p99 - f.p99)} ms (crondo ${ms(r.crondo.p99)}, ${label} ${ms(f.p99)}).`,
+        );
+      }
     }
     const c = r.crondo;
     if (c) {
@@ -589,7 +662,7 @@ export function render({ results, info, command, duration, warmup }) {
           .map(([k, v]) => `${k} ${v}`)
           .join(", ");
         notes.push(
-          `Where crondo's lag goes (run history of ${s.jobs} sampled jobs read back with \`runs.list\` and joined by run id; workerd's clock): **wake** (run \`started_at\` − slot: when the alarm handler ran) p50 ${ms(s.wake.p50)} / p99 ${ms(s.wake.p99)} / max ${ms(s.wake.max)} ms; **commit** (attempt 1 \`started_at\` − run \`started_at\`: storage put + setAlarm before the request) p50 ${ms(s.commit.p50)} / p99 ${ms(s.commit.p99)} / max ${ms(s.commit.max)} ms; **http** (arrival − attempt 1 \`started_at\`) p50 ${ms(s.http.p50)} / p99 ${ms(s.http.p99)} / max ${ms(s.http.max)} ms. History rows for the window: ${int(s.rows)} of ${int(s.expectedRows)} expected (${states || "none"}); runs with \`missed_slots\` > 0: ${s.missedSlots}.`,
+          `Where crondo's lag goes (run history of ${s.jobs} sampled jobs read back with \`runs.list\` and joined by run id; workerd's clock, 1 ms resolution): **send** (attempt 1 \`started_at\` − slot: the run was committed and its request signed when the pre-armed alarm woke, ${EARLY_LEAD_MS} ms early; this is when the request was let go — the timer's lateness, or a wake-up that came after the slot) p50 ${ms(s.send.p50)} / p99 ${ms(s.send.p99)} / max ${ms(s.send.max)} ms; **http** (arrival at the receiver − attempt 1 \`started_at\`: workerd's fetch) p50 ${ms(s.http.p50)} / p99 ${ms(s.http.p99)} / max ${ms(s.http.max)} ms. History rows for the window: ${int(s.rows)} of ${int(s.expectedRows)} expected (${states || "none"}); runs with \`missed_slots\` > 0: ${s.missedSlots}.`,
         );
       }
     }
@@ -602,6 +675,11 @@ export function render({ results, info, command, duration, warmup }) {
     if (r.floor) notes.push(`Floor: load average at window start ${r.floor.loadAtStart}.`);
     if (r.dofloor) {
       notes.push(`workerd floor: load average at window start ${r.dofloor.loadAtStart}.`);
+    }
+    if (r.dofloorEarly) {
+      notes.push(
+        `workerd floor, early wake: load average at window start ${r.dofloorEarly.loadAtStart}.`,
+      );
     }
     for (const [name, msg] of Object.entries(r.errors ?? {})) {
       notes.push(`**${name} crashed**: ${msg.split("\n")[0].slice(0, 300)}`);
@@ -679,6 +757,15 @@ export async function run({
             settleMs: 5000,
           }),
         );
+        await phase("dofloorEarly", () =>
+          senderPhase({
+            ...sender,
+            start: (o) => startDoFloor({ ...o, lead: EARLY_LEAD_MS, prefix: "dofloorearly" }),
+            src: "dofloorearly",
+            label: "workerd floor, early wake",
+            settleMs: 5000,
+          }),
+        );
       }
       // A fresh wrangler dev per N: nothing left over from the previous N (its alarms,
       // its history), and a server that N = 1000 overloaded is not reused.
@@ -698,7 +785,13 @@ export async function run({
     await ownRedis?.stop();
   }
   const crashed = results.some((r) => Object.keys(r.errors ?? {}).length > 0);
-  return { results, crashed, markdown: render({ results, info, command, duration, warmup }) };
+  const svg = lagChart({ results, info, duration, command });
+  return {
+    results,
+    crashed,
+    svg,
+    markdown: render({ results, info, command, duration, warmup, chart: svg !== null }),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
@@ -737,7 +830,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     });
   }
   try {
-    const { markdown } = await run({
+    const { markdown, svg } = await run({
       startServer,
       receiver,
       ns: values.n.split(",").map(Number),
@@ -750,6 +843,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       command: `node scripts/bench/precision.mjs ${process.argv.slice(2).join(" ")}`.trim(),
     });
     console.log(markdown);
+    const chartPath = await writeLagChart(svg, !values["no-write"]);
+    if (chartPath) console.error(`[precision] chart: ${chartPath}`);
     if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "precision", markdown);
   } finally {
     await stopAll();
