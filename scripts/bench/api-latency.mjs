@@ -13,7 +13,14 @@
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { api, cpuDelta, cpuSnapshot, directWorkerUrl, startCrondo } from "./crondo-dev.mjs";
+import {
+  api,
+  cpuDelta,
+  cpuSnapshot,
+  directWorkerUrl,
+  startBareWorker,
+  startCrondo,
+} from "./crondo-dev.mjs";
 import {
   BENCHMARKS_FILE,
   fixed,
@@ -82,9 +89,14 @@ async function drive({ clients, keys, total, makeRequest, expect, pids }) {
   };
 }
 
-/** Runs the five operations; needs a running crondo (keys of API_TENANT) and receiver. */
+/**
+ * Runs the five operations; needs a running crondo (keys of API_TENANT) and receiver.
+ * With `bare` (a bare Worker under the same harness, crondo-dev.mjs `startBareWorker`)
+ * the same get and list requests are also sent to it, right after crondo's.
+ */
 export async function run({
   crondo,
+  bare,
   receiver,
   clients = 16,
   requests = 2000,
@@ -187,6 +199,29 @@ export async function run({
       },
     );
   } else log("user worker's own port not found: no direct rows");
+  // The bare Worker under the same wrangler dev harness: the same requests (path,
+  // Authorization header, clients), answered with a fixed JSON body and no bindings.
+  if (bare) {
+    const at = ops.findIndex((o) => o.name === "list") + 1;
+    ops.splice(
+      at,
+      0,
+      {
+        name: "bare Worker: get",
+        method: "GET /v1/cron/get/{id} (bare Worker)",
+        expect: 200,
+        pids: bare.pids,
+        make: (_i, key) => api(bare.url, key, "GET", `/v1/cron/get/${pick(ids.length)}`),
+      },
+      {
+        name: "bare Worker: list",
+        method: "GET /v1/cron/list?limit=20 (bare Worker)",
+        expect: 200,
+        pids: bare.pids,
+        make: (_i, key) => api(bare.url, key, "GET", "/v1/cron/list?limit=20"),
+      },
+    );
+  }
   const results = [];
   const delivered0 = receiver.records.filter((r) => r.src === "api").length;
   for (const op of ops) {
@@ -200,7 +235,7 @@ export async function run({
       total: warmup,
       makeRequest: op.make,
       expect: op.expect,
-      pids: crondo.pids,
+      pids: op.pids ?? crondo.pids,
     });
     if (op.name === "trigger") await sleep(1000); // let the warm-up's deliveries finish
     const r = await drive({
@@ -209,7 +244,7 @@ export async function run({
       total: opTotal,
       makeRequest: op.make,
       expect: op.expect,
-      pids: crondo.pids,
+      pids: op.pids ?? crondo.pids,
     });
     results.push({ ...op, ...r, clients: opClients, load });
     log(
@@ -221,6 +256,7 @@ export async function run({
   const delivered = receiver.records.filter((r) => r.src === "api").length - delivered0;
   const markdown = render({
     results,
+    bare: Boolean(bare),
     info,
     command,
     clients,
@@ -233,7 +269,25 @@ export async function run({
   return { results, markdown };
 }
 
-function render({ results, info, command, clients, requests, warmup, jobs, triggered, delivered }) {
+/** crondo's p99 over the bare Worker's for `op` (get, list) of one run, or null. */
+export function bareRatio(results, op) {
+  const c = results.find((r) => r.name === op);
+  const b = results.find((r) => r.name === `bare Worker: ${op}`);
+  return c?.ok && b?.ok ? { crondo: c, bare: b, ratio: c.p99 / b.p99 } : null;
+}
+
+function render({
+  results,
+  bare,
+  info,
+  command,
+  clients,
+  requests,
+  warmup,
+  jobs,
+  triggered,
+  delivered,
+}) {
   const f = (v) => fixed(v, 1);
   return [
     "## API latency: 16 concurrent clients against wrangler dev",
@@ -242,7 +296,7 @@ function render({ results, info, command, clients, requests, warmup, jobs, trigg
     "",
     `${clients} clients (async loops in one Node process; each sends its next request when the previous answer has been read) against crondo under \`wrangler dev\` (local workerd, local D1/KV/DO state) on 127.0.0.1; per operation ${int(warmup)} warm-up requests (not counted), then ${int(requests)} requests. Latency: from sending until the whole response body has been read; req/s: requests ÷ the operation's wall time; CPU: wrangler dev's process group (workerd + wrangler's node process) over the operation, per request and in cores used (the client shares the same ${info.cores} cores). **Rate limit**: the per-key limit is 600/min (wrangler.toml, simulated by wrangler dev); each client uses ${KEYS_PER_CLIENT} keys of its own in turn (${clients * KEYS_PER_CLIENT} keys of one tenant), so no key comes near it — the \`other statuses\` column shows any 429.`,
     "",
-    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).`,
+    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}`,
     "",
     `Operations in order: **create** ${int(jobs)} jobs (\`${SCHEDULE}\`, yearly: none fires during the run; target the receiver); **get** a random one of them; **list** the first page (\`limit=20\`) of the tenant's ${int(jobs)} jobs; **trigger** one of ${TRIGGER_POOL} of them at random (each trigger also sends a request to the receiver; ${int(delivered)} of ${int(triggered)} triggered runs had arrived when the run ended); **runs.list** the first page of one of those ${TRIGGER_POOL} jobs (about ${int(triggered / TRIGGER_POOL)} runs each).`,
     "",
@@ -287,6 +341,15 @@ function render({ results, info, command, clients, requests, warmup, jobs, trigg
       ["l", "l", "r", "r", "r", "r", "r", "r", "l", "r", "r", "r"],
     ),
     "",
+    ...["get", "list"].flatMap((op) => {
+      const r = bareRatio(results, op);
+      return r
+        ? [
+            `- ${op}: crondo p99 ${f(r.crondo.p99)} ms / bare Worker p99 ${f(r.bare.p99)} ms = **${fixed(r.ratio, 2)}×** (goal ≤ 1.5×; p50 ${f(r.crondo.p50)} / ${f(r.bare.p50)} ms).`,
+          ]
+        : [];
+    }),
+    "",
   ].join("\n");
 }
 
@@ -303,8 +366,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const info = machineInfo();
   const receiver = await startReceiver();
   let crondo;
+  let bare;
   const stopAll = async () => {
     await crondo?.cleanup();
+    await bare?.cleanup();
     await receiver.close();
   };
   for (const sig of ["SIGINT", "SIGTERM"]) {
@@ -318,8 +383,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       keys: { [API_TENANT]: clients * KEYS_PER_CLIENT },
       log: console.error,
     });
+    bare = await startBareWorker({ log: console.error });
     const { markdown } = await run({
       crondo,
+      bare,
       receiver,
       clients,
       requests: Number(values.requests),

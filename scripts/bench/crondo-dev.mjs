@@ -9,6 +9,8 @@
 //   await crondo.cleanup();  // SIGTERM to the group (SIGKILL after 10 s), rm the state dir
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startCrondo as startHarness } from "../lib/wrangler-dev.mjs";
 
 export { freePort, groupPids } from "../lib/wrangler-dev.mjs";
@@ -21,6 +23,23 @@ export { freePort, groupPids } from "../lib/wrangler-dev.mjs";
  */
 export function startCrondo(opts = {}) {
   return startHarness({ tempPrefix: "crondo-bench-", readyTimeoutMs: 120_000, ...opts });
+}
+
+/** The bare Worker's configuration (scripts/bench/bare-worker.toml → bare-worker.js). */
+export const BARE_WORKER_CONFIG = join(dirname(fileURLToPath(import.meta.url)), "bare-worker.toml");
+
+/**
+ * A trivial Worker (one JSON body for every request) under the same harness and flags
+ * as `startCrondo`, only `--config` pointing at bare-worker.toml: the floor of an API
+ * request under local `wrangler dev` on this machine.
+ */
+export function startBareWorker(opts = {}) {
+  return startHarness({
+    tempPrefix: "crondo-bench-bare-",
+    readyTimeoutMs: 120_000,
+    ...opts,
+    extraArgs: ["--config", BARE_WORKER_CONFIG, ...(opts.extraArgs ?? [])],
+  });
 }
 
 let clockTicks;

@@ -509,6 +509,49 @@ function resultRow(label, s) {
 }
 
 /**
+ * The `dofloor` section: the bare Durable Object floor with the alarm at the slot and
+ * with early wake, per N, beside crondo of the same run: the gap to the runtime's limit.
+ */
+export function renderDoFloor({ results, info, command, duration }) {
+  const row = (r) => {
+    const a = r.dofloor;
+    const e = r.dofloorEarly;
+    const c = r.crondo?.delivered ? r.crondo : null;
+    const t = (x) => (x?.delivered ? `${ms(x.p50)} / ${ms(x.p99)} / ${ms(x.max)}` : "–");
+    return [
+      int(r.n),
+      t(a),
+      t(e),
+      a?.delivered && e?.delivered ? ms(a.p99 - e.p99) : "–",
+      c ? t(c) : "–",
+      c && e?.delivered ? ms(c.p99 - e.p99) : "–",
+      `${a ? int(a.missed) : "–"} / ${e ? int(e.missed) : "–"}`,
+    ];
+  };
+  return [
+    "## Durable Object floor: alarm at the slot vs early wake",
+    "",
+    `Command: \`${command}\`. Machine: ${machineLine(info)}.`,
+    "",
+    `The precision section's *workerd floor* (\`scripts/bench/do-floor-worker.js\`: N SQLite-backed Durable Objects on Miniflare's workerd, state on disk, whose alarm persists the slot, arms the next alarm and POSTs to the receiver) in two variants, one after the other in the same run, ${duration} s windows, lag measured at the receiver against \`X-Cron-Scheduled-At\`: **alarm at the slot**, and **early wake** — the alarm set ${EARLY_LEAD_MS} ms before the slot (crondo's \`PRE_ARM_MS\`), the wake-up persists and re-arms, then waits with \`setTimeout\` until the slot's instant and POSTs. The early-wake floor is the limit of this runtime for a scheduler that wakes early; crondo fires that way, so its distance to that floor is crondo's own cost.`,
+    "",
+    mdTable(
+      [
+        "N",
+        "alarm at the slot p50 / p99 / max ms",
+        "early wake p50 / p99 / max ms",
+        "p99 gained by early wake ms",
+        "crondo p50 / p99 / max ms",
+        "crondo p99 − early-wake floor p99 ms",
+        "missed (at slot / early)",
+      ],
+      results.map(row),
+    ),
+    "",
+  ].join("\n");
+}
+
+/**
  * Writes the chart to LAG_CHART (`write`) or, for a --no-write run, to the OS temp
  * dir; returns the path, or null without a chart.
  */
@@ -704,6 +747,7 @@ export async function run({
   skipBullmq = false,
   skipFloor = false,
   skipDoFloor = false,
+  skipCrondo = false,
   info = machineInfo(),
   command = "npm run bench",
   log = (m) => console.error(`[precision] ${m}`),
@@ -769,14 +813,15 @@ export async function run({
       }
       // A fresh wrangler dev per N: nothing left over from the previous N (its alarms,
       // its history), and a server that N = 1000 overloaded is not reused.
-      await phase("crondo", async () => {
-        const crondo = await startServer();
-        try {
-          return await crondoPhase({ crondo, receiver, n, duration, warmup, log });
-        } finally {
-          await crondo.cleanup();
-        }
-      });
+      if (!skipCrondo)
+        await phase("crondo", async () => {
+          const crondo = await startServer();
+          try {
+            return await crondoPhase({ crondo, receiver, n, duration, warmup, log });
+          } finally {
+            await crondo.cleanup();
+          }
+        });
       if (!skipBullmq) {
         await phase("bullmq", () => bullmqPhase({ redis, receiver, n, duration, warmup, log }));
       }
