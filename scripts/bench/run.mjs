@@ -3,18 +3,29 @@
 // value, met / not met).
 //
 //   npm run bench [-- --full] [--duration 30] [--warmup 10] [--n 100,1000]
-//                 [--requests 2000] [--clients 16] [--only precision,api,schedule,d1]
+//                 [--requests 2000] [--clients 16]
+//                 [--overload-n 300,1000] [--overload-duration 45]
+//                 [--only precision,dofloor,cpu,api,overload,schedule,d1]
 //                 [--wait-load 1.0] [--wait-max-min 20] [--no-write]
 //
 //   1. precision   N jobs every second (N = 100, 1000) on crondo (wrangler dev),
-//                  BullMQ + redis-server, and a bare Node timer (the floor)
-//   2. api         create/get/list/trigger/runs.list latency, 16 clients
-//   3. schedule    next-fire-time computation vs croner (scripts/bench/schedule.mjs)
-//   4. d1          scripts/bench/d1-scale.mjs as a child process: --quick by default
+//                  BullMQ + redis-server, a bare Node timer (the floor) and the
+//                  workerd floors; writes the lag chart docs/bench/fire-lag-n100.svg
+//   2. dofloor     the bare Durable Object floor, alarm at the slot vs early wake
+//                  (from the same precision run; alone: only the floors are run)
+//   3. cpu         crondo's CPU per delivery at N = 100 by process, beside the figures
+//                  before pre-armed firing (alone: a crondo-only precision run, N = 100)
+//   4. api         create/get/list/trigger/runs.list latency, 16 clients, get and list
+//                  also against a bare Worker under the same wrangler dev harness
+//   5. overload    300 and 1,000 jobs every second against a target that holds each
+//                  request 25 s: API latency and errors, requests in flight per job,
+//                  what became of each slot (scripts/bench/overload.mjs)
+//   6. schedule    next-fire-time computation vs croner (scripts/bench/schedule.mjs)
+//   7. d1          scripts/bench/d1-scale.mjs as a child process: --quick by default
 //                  (it then only prints; the d1-scale section keeps the last full
 //                  run), the full 1,000,000-run data set with --full (which writes it)
 //
-// Default run: about 10–12 minutes on 2 cores. --full: the D1 bench at full size and
+// Default run: about 15–20 minutes on 2 cores. --full: the D1 bench at full size and
 // a 60 s precision window. Progress goes to stderr. Exits non-zero only when
 // something crashed, never because a goal was missed. --wait-load X first waits
 // (up to --wait-max-min minutes) until the 1-minute load average is below X.
@@ -24,7 +35,8 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as apiLatency from "./api-latency.mjs";
-import { startCrondo } from "./crondo-dev.mjs";
+import * as cpu from "./cpu.mjs";
+import { startBareWorker, startCrondo } from "./crondo-dev.mjs";
 import {
   BENCHMARKS_FILE,
   fixed,
@@ -35,6 +47,7 @@ import {
   ROOT,
   writeSection,
 } from "./lib.mjs";
+import * as overload from "./overload.mjs";
 import * as precision from "./precision.mjs";
 import { startReceiver } from "./receiver.mjs";
 import * as schedule from "./schedule.mjs";
@@ -47,7 +60,9 @@ const { values: args } = parseArgs({
     n: { type: "string", default: "100,1000" },
     requests: { type: "string", default: "2000" },
     clients: { type: "string", default: "16" },
-    only: { type: "string", default: "precision,api,schedule,d1" },
+    only: { type: "string", default: "precision,dofloor,cpu,api,overload,schedule,d1" },
+    "overload-n": { type: "string", default: "300,1000" },
+    "overload-duration": { type: "string", default: "45" },
     "wait-load": { type: "string" },
     "wait-max-min": { type: "string", default: "20" },
     "no-write": { type: "boolean", default: false },
@@ -58,6 +73,13 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (m) => console.error(`[bench +${elapsed()}] ${m}`);
 const only = new Set(args.only.split(",").map((s) => s.trim()));
+const KNOWN = ["precision", "dofloor", "cpu", "api", "overload", "schedule", "d1"];
+for (const name of only) {
+  if (!KNOWN.includes(name)) {
+    console.error(`unknown --only name "${name}" (known: ${KNOWN.join(", ")})`);
+    process.exit(2);
+  }
+}
 const duration = Number(args.duration ?? (args.full ? 60 : 30));
 const ns = args.n.split(",").map(Number);
 const clients = Number(args.clients);
@@ -151,10 +173,10 @@ const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**not 
 /** The workerd floor of the same N: what Durable Object alarms alone cost on this machine. */
 const floorNote = (r) =>
   r?.dofloor?.delivered
-    ? `; workerd floor (a DO that only persists, re-arms and POSTs) p99 ${ms(r.dofloor.p99)}`
+    ? `; workerd floor (a DO that only persists, re-arms and POSTs) p99 ${ms(r.dofloor.p99)}${r.dofloorEarly?.delivered ? `, with early wake p99 ${ms(r.dofloorEarly.p99)}` : ""}`
     : "";
 
-function summary({ info, prec, api, d1, d1Section }) {
+function summary({ info, prec, chart, api, over, d1, d1Section }) {
   const rows = [];
   const byN = (n) => prec?.results.find((r) => r.n === n);
   const p100 = byN(100);
@@ -206,6 +228,46 @@ function summary({ info, prec, api, d1, d1Section }) {
     verdict(c && b ? c.p99 <= b.p99 : null),
     "precision",
   ]);
+  const cOk = c?.delivered > 0 && b?.delivered > 0;
+  rows.push([
+    "N=100: crondo p99 ≤ 0.5 × BullMQ's p99 (same run)",
+    cOk ? `ratio ${fixed(c.p99 / b.p99, 2)} (${ms(c.p99)} / ${ms(b.p99)})` : "–",
+    verdict(cOk ? c.p99 <= 0.5 * b.p99 : null),
+    "precision",
+  ]);
+  rows.push([
+    "N=100: lag chart of crondo, BullMQ and the workerd floor (one SVG)",
+    chart ? `[${precision.LAG_CHART}](${precision.LAG_CHART})` : "–",
+    chart ? (write ? "written" : "drawn (not written: --no-write)") : "not measured",
+    "precision",
+  ]);
+  for (const r of prec?.results ?? []) {
+    const a = r.dofloor;
+    const e = r.dofloorEarly;
+    if (!a && !e) continue;
+    const cr = r.crondo?.delivered ? r.crondo : null;
+    const both = a?.delivered && e?.delivered;
+    rows.push([
+      `N=${r.n}: bare Durable Object floor, alarm at the slot vs early wake (no threshold: the gap to the runtime's limit)`,
+      both
+        ? `p99 ${ms(a.p99)} → ${ms(e.p99)} with early wake (p50 ${ms(a.p50)} → ${ms(e.p50)})${cr ? `; crondo p99 ${ms(cr.p99)}, ${ms(cr.p99 - e.p99)} above the early-wake floor` : ""}`
+        : "–",
+      both ? "shown" : "not measured",
+      "dofloor",
+    ]);
+  }
+  const nowCpu = cpu.cpuSplit(p100?.crondo);
+  const before = cpu.BEFORE[0];
+  rows.push([
+    `N=100: CPU per delivery, workerd vs wrangler's node (before: ${fixed(before.total, 2)} ms = workerd ${fixed(before.workerd, 2)} + node ${fixed(before.node, 2)})`,
+    nowCpu
+      ? `${fixed(nowCpu.total, 2)} ms = workerd ${fixed(nowCpu.workerd, 2)} + node ${fixed(nowCpu.node, 2)}${nowCpu.other > 0.005 ? ` + other ${fixed(nowCpu.other, 2)}` : ""}`
+      : "–",
+    nowCpu
+      ? `${nowCpu.total <= before.total ? "lower" : "higher"} than before (no threshold)`
+      : "not measured",
+    "cpu",
+  ]);
   for (const op of ["get", "list"]) {
     const r = api?.results.find((x) => x.name === op);
     rows.push([
@@ -213,6 +275,53 @@ function summary({ info, prec, api, d1, d1Section }) {
       r ? `p99 ${ms(r.p99)} (p50 ${ms(r.p50)}, ${fixed(r.rps, 0)} req/s)` : "–",
       verdict(r ? r.p99 <= 25 && r.bad === 0 : null),
       "api-latency",
+    ]);
+  }
+  for (const op of ["get", "list"]) {
+    const r = api ? apiLatency.bareRatio(api.results, op) : null;
+    rows.push([
+      `API ${op}: p99 ≤ 1.5 × a bare Worker's under the same wrangler dev, ${clients} clients`,
+      r
+        ? `${fixed(r.ratio, 2)}× (crondo p99 ${ms(r.crondo.p99)}, bare Worker p99 ${ms(r.bare.p99)}; ${r.crondo.bad + r.bare.bad} non-200)`
+        : "–",
+      verdict(r ? r.ratio <= 1.5 && r.crondo.bad === 0 : null),
+      "api-latency",
+    ]);
+  }
+  for (const o of over?.results ?? []) {
+    const n = `Overload N=${int(o.n)}`;
+    if (o.error) {
+      rows.push([
+        `${n} (25 s target)`,
+        `crashed: ${o.error.split("\n")[0].slice(0, 160)}`,
+        "not measured",
+        "overload",
+      ]);
+      continue;
+    }
+    const a = o.api;
+    const failedCreates = o.notCreated + (a.failed.create ?? 0);
+    const failedPauses = o.notPaused + (a.failed.pause ?? 0);
+    rows.push([
+      `${n}: no job above max_concurrency (10) requests in flight`,
+      `max ${o.maxPerJob} per job at the receiver (${o.jobsOverLimit} jobs above 10; ${int(o.inFlightMax)} in flight at most, all jobs)`,
+      verdict(o.maxPerJob <= 10),
+      "overload",
+    ]);
+    rows.push([
+      `${n}: the API keeps answering (zero 5xx, zero failed creates and pauses)`,
+      `${int(o.fiveXX.total)} 5xx, ${int(failedCreates)} creates and ${int(failedPauses)} pauses failed; reads (get + list + runs.list) p50 ${ms(a.reads.p50)}, p99 ${ms(a.reads.p99)}; pause + resume p99 ${ms(a.pairs.p99)}`,
+      verdict(
+        o.fiveXX.total === 0 && failedCreates === 0 && failedPauses === 0 && a.noAnswer === 0,
+      ),
+      "overload",
+    ]);
+    const sk = Object.values(o.slots.skipped).reduce((x, y) => x + y, 0);
+    rows.push([
+      `${n}: every slot reached the target or was recorded skipped (zero missed)`,
+      `${int(o.slots.reached)} reached, ${int(sk)} skipped, ${int(o.slots.recordedNotReached)} recorded not arrived, ${int(o.slots.missed)} missed of ${int(o.slots.expected)}`,
+      verdict(o.slots.missed === 0 && o.slots.expected > 0),
+      "overload",
     ]);
   }
   // At 1,000,000 rows: this run's figures with --full, else the last full run's
@@ -255,17 +364,23 @@ async function main() {
   if (write) await placeSummaryFirst();
   let prec;
   let api;
+  let over;
+  let chart = null;
   let d1;
   let crashed = false;
+  const wantPrec = only.has("precision");
+  const wantFloor = only.has("dofloor");
+  const wantCpu = only.has("cpu");
 
-  if (only.has("precision") || only.has("api")) {
+  if (wantPrec || wantFloor || wantCpu || only.has("api") || only.has("overload")) {
     const receiver = await startReceiver();
     const servers = new Set();
-    const startServer = async (keys) => {
-      const crondo = await startCrondo({ keys, log: (m) => say(`crondo: ${m}`) });
-      servers.add(crondo);
-      return crondo;
+    const track = async (server) => {
+      servers.add(server);
+      return server;
     };
+    const startServer = (keys) =>
+      startCrondo({ keys, log: (m) => say(`crondo: ${m}`) }).then(track);
     const stopServers = async () => {
       for (const c of servers) await c.cleanup();
       servers.clear();
@@ -279,20 +394,38 @@ async function main() {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     try {
-      if (only.has("precision")) {
+      // precision, dofloor and cpu come from one precision run: the floors and the
+      // CPU split are of the same windows as the lag figures. Asked for alone, dofloor
+      // runs only the floors and cpu only crondo at N = 100.
+      if (wantPrec || wantFloor || wantCpu) {
         try {
-          say(`precision: N = ${ns.join(", ")}, ${duration} s each`);
+          const precNs = wantPrec || wantFloor ? ns : [100];
+          say(`precision: N = ${precNs.join(", ")}, ${duration} s each`);
           prec = await precision.run({
             startServer: () => startServer({ [precision.PRECISION_TENANT]: 32 }),
             receiver,
-            ns,
+            ns: precNs,
             duration,
             warmup: Number(args.warmup),
+            skipBullmq: !wantPrec,
+            skipFloor: !wantPrec,
+            skipDoFloor: !(wantPrec || wantFloor),
+            skipCrondo: !(wantPrec || wantCpu),
             info,
             command,
             log: (m) => say(`precision: ${m}`),
           });
-          await section("precision", prec.markdown);
+          if (wantPrec) {
+            await section("precision", prec.markdown);
+            chart = await precision.writeLagChart(prec.svg, write);
+            if (chart) say(`precision: lag chart ${chart}`);
+          }
+          const params = { results: prec.results, info, command, duration };
+          if (wantFloor) await section("dofloor", precision.renderDoFloor(params));
+          if (wantCpu) {
+            const result = prec.results.find((r) => r.n === 100);
+            await section("cpu", cpu.render({ ...params, result }));
+          }
           if (prec.crashed) crashed = true;
         } catch (e) {
           crashed = true;
@@ -305,9 +438,11 @@ async function main() {
           const crondo = await startServer({
             [apiLatency.API_TENANT]: clients * apiLatency.KEYS_PER_CLIENT,
           });
+          const bare = await startBareWorker({ log: (m) => say(`bare Worker: ${m}`) }).then(track);
           receiver.records.length = 0;
           api = await apiLatency.run({
             crondo,
+            bare,
             receiver,
             clients,
             requests: Number(args.requests),
@@ -320,6 +455,29 @@ async function main() {
           crashed = true;
           say(`api-latency crashed: ${e?.stack ?? e}`);
         }
+        await stopServers();
+      }
+      if (only.has("overload")) {
+        try {
+          const overloadNs = args["overload-n"].split(",").map(Number);
+          const overloadDuration = Number(args["overload-duration"]);
+          say(`overload: N = ${overloadNs.join(", ")}, ${overloadDuration} s of load each`);
+          over = await overload.run({
+            startServer: () => startServer({ [overload.OVERLOAD_TENANT]: overload.OVERLOAD_KEYS }),
+            receiver,
+            ns: overloadNs,
+            duration: overloadDuration,
+            info,
+            command,
+            log: (m) => say(`overload: ${m}`),
+          });
+          await section("overload", over.markdown);
+          if (over.crashed) crashed = true;
+        } catch (e) {
+          crashed = true;
+          say(`overload crashed: ${e?.stack ?? e}`);
+        }
+        await stopServers();
       }
     } finally {
       await stopServers();
@@ -354,7 +512,7 @@ async function main() {
   const open = text.indexOf("<!-- bench:d1-scale -->");
   const close = text.indexOf("<!-- /bench:d1-scale -->", open);
   const d1Section = open !== -1 && close !== -1 ? parseDeepPage(text.slice(open, close)) : null;
-  await section("summary", summary({ info, prec, api, d1, d1Section }));
+  await section("summary", summary({ info, prec, chart, api, over, d1, d1Section }));
   say(`done in ${fixed((performance.now() - started) / 60_000, 1)} min`);
   return crashed ? 1 : 0;
 }
