@@ -172,7 +172,8 @@ describe("core properties", () => {
                 break;
               case "update":
                 apply({
-                  state: core.update(s, { overlap_policy: ev.policy, max_runs: ev.maxRuns }, now).state,
+                  state: core.update(s, { overlap_policy: ev.policy, max_runs: ev.maxRuns }, now)
+                    .state,
                   effects: [],
                 });
                 break;
