@@ -8,8 +8,8 @@ import type { z } from "zod";
 import type { ErrorCode, ErrorDetail } from "../api/errors";
 import type { createJobSchema, previewSchema, updateJobSchema } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
+import type { JobStats } from "../job/stats";
 import type { JobStatus, RunState } from "../job/types";
-import type { JobStats } from "../store/stats";
 
 export type { HttpMethod, JobStatus, OverlapPolicy, RunState } from "../job/types";
 export {

@@ -1,22 +1,4 @@
-import { RUN_STATES, type RunState } from "../job/types";
-
-/** Nearest-rank percentile of an ascending array, or null when empty. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-export interface JobStats {
-  cron_id: string;
-  window: number;
-  runs: number;
-  /** succeeded / (succeeded + failed) over the window, null when no run has finished. */
-  success_rate: number | null;
-  duration_ms: { p50: number | null; p95: number | null };
-  fire_lag_ms: { p50: number | null; p95: number | null };
-  counts: Record<RunState, number>;
-}
+import { type JobStats, type StatsRow, summarizeRuns } from "../job/stats";
 
 /** Statistics over a job's last `window` runs (newest first by run id). */
 export async function jobStats(db: D1Database, cronId: string, window: number): Promise<JobStats> {
@@ -25,26 +7,6 @@ export async function jobStats(db: D1Database, cronId: string, window: number): 
       "SELECT state, duration_ms, fire_lag_ms FROM runs WHERE cron_id = ? ORDER BY run_id DESC LIMIT ?",
     )
     .bind(cronId, window)
-    .all<{ state: RunState; duration_ms: number | null; fire_lag_ms: number | null }>();
-  const counts = Object.fromEntries(RUN_STATES.map((s) => [s, 0])) as Record<RunState, number>;
-  const durations: number[] = [];
-  const lags: number[] = [];
-  for (const r of results) {
-    counts[r.state]++;
-    if ((r.state === "succeeded" || r.state === "failed") && r.duration_ms !== null)
-      durations.push(r.duration_ms);
-    if (r.fire_lag_ms !== null) lags.push(r.fire_lag_ms);
-  }
-  durations.sort((a, b) => a - b);
-  lags.sort((a, b) => a - b);
-  const finished = counts.succeeded + counts.failed;
-  return {
-    cron_id: cronId,
-    window,
-    runs: results.length,
-    success_rate: finished === 0 ? null : counts.succeeded / finished,
-    duration_ms: { p50: percentile(durations, 50), p95: percentile(durations, 95) },
-    fire_lag_ms: { p50: percentile(lags, 50), p95: percentile(lags, 95) },
-    counts,
-  };
+    .all<StatsRow>();
+  return summarizeRuns(cronId, window, results);
 }

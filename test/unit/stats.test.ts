@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { percentile } from "../../src/store/stats";
+import { percentile } from "../../src/job/stats";
 
 describe("percentile (nearest rank)", () => {
   it("picks the nearest-rank value", () => {
