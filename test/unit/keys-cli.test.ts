@@ -451,10 +451,8 @@ function allFiles(dir: string): string[] {
 
 const lastLine = (s: string) => s.trimEnd().split("\n").at(-1) ?? "";
 
-/** The api_keys rows of the local D1 under `dir` (what the Worker refuses keys by). */
-async function d1Rows(
-  dir: string,
-): Promise<Array<KeyRow & { key_hash: string; scopes: string; tenant_id: string }>> {
+/** One SQL statement on the local D1 under `dir`; its rows. */
+async function d1Exec<T = Record<string, unknown>>(dir: string, sql: string): Promise<T[]> {
   const r = await wrangler([
     "d1",
     "execute",
@@ -464,11 +462,18 @@ async function d1Rows(
     dir,
     "--json",
     "--command",
-    "SELECT * FROM api_keys ORDER BY created_at",
+    sql,
   ]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout.slice(r.stdout.indexOf("[")))[0].results;
 }
+
+/** The api_keys rows of the local D1 under `dir` (what the Worker refuses keys by). */
+const d1Rows = (dir: string) =>
+  d1Exec<KeyRow & { key_hash: string; scopes: string; tenant_id: string }>(
+    dir,
+    "SELECT * FROM api_keys ORDER BY created_at",
+  );
 
 /** The KV record of a key hash under `dir`, parsed (null when there is none). */
 async function kvRecord(dir: string, hash: string): Promise<KeyRecord | null> {
@@ -703,17 +708,7 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
 
     // A use the Worker stamped (to the minute in the listing).
     const used = Date.parse("2026-11-30T08:09:10.000Z");
-    const stamp = await wrangler([
-      "d1",
-      "execute",
-      "DB",
-      "--local",
-      "--persist-to",
-      dir,
-      "--command",
-      `UPDATE api_keys SET last_used_at = ${used} WHERE key_hash = '${hash}'`,
-    ]);
-    expect(stamp.code, stamp.stderr).toBe(0);
+    await d1Exec(dir, `UPDATE api_keys SET last_used_at = ${used} WHERE key_hash = '${hash}'`);
     const listed = await cli(["list", "--tenant", "ro"], dir);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listBody(listed.stdout)).toEqual([
@@ -725,16 +720,10 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
     expect(at.code, at.stderr).toBe(0);
     const atHash = sha256(lastLine(at.stdout));
     expect((await kvRecord(dir, atHash))?.expires_at).toBe("2030-01-01T00:00:00.000Z");
-    await wrangler([
-      "d1",
-      "execute",
-      "DB",
-      "--local",
-      "--persist-to",
+    await d1Exec(
       dir,
-      "--command",
       `UPDATE api_keys SET expires_at = ${Date.now() - 1000} WHERE key_hash = '${atHash}'`,
-    ]);
+    );
     const lines = listBody((await cli(["list", "--tenant", "ro"], dir)).stdout);
     expect(lines.find((l) => l.startsWith(atHash.slice(0, 12)))).toMatch(/ read,write +expired /);
   });
