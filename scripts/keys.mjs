@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // crondo API key management (SPEC §8). See `npm run keys -- --help`.
-//   npm run keys -- create --tenant <id> [--name <label>] [--persist-to <dir>] [--remote]
+//   npm run keys -- create --tenant <id> [--name <label>] [--scope read|read,write]
+//                          [--expires-in 30d | --expires-at <ISO>] [--persist-to <dir>] [--remote]
 //   npm run keys -- list [--tenant <id>] [--persist-to <dir>] [--remote]
 //   npm run keys -- revoke <key | sha256 hex | hex prefix> [--persist-to <dir>] [--remote]
-// Records live in KV (binding KEYS) under `apikey:<sha256 hex of key>`; raw keys are
-// printed once by `create` and never stored.
+// Records live in KV (binding KEYS) under `apikey:<sha256 hex of key>`, and each key has
+// a row in D1's api_keys table (binding DB) that refuses it once revoked or expired; raw
+// keys are printed once by `create` and never stored.
 import { formatListLines, parseKeysArgs, SHORT_HASH_LENGTH, USAGE } from "./lib/keys-core.mjs";
 import { createKey, KeysError, listKeys, revokeKey } from "./lib/keys-ops.mjs";
 import { describeTarget, WranglerError } from "./lib/wrangler.mjs";
@@ -34,12 +36,15 @@ async function main(argv) {
       const { key, hash, record } = await createKey({
         tenant: args.tenant,
         name: args.name,
+        scopes: args.scopes,
+        expiresAt: args.expiresAt,
         target,
       });
       console.error(
         `Created key ${hash.slice(0, SHORT_HASH_LENGTH)} for tenant "${record.tenant_id}" ` +
-          `(name "${record.name}") in ${describeTarget(target)}. ` +
-          "Store it now: it cannot be shown again.",
+          `(name "${record.name}", scopes ${record.scopes.join(",")}, ` +
+          `${record.expires_at ? `expires ${record.expires_at}` : "never expires"}) ` +
+          `in ${describeTarget(target)}. Store it now: it cannot be shown again.`,
       );
       // Last line of stdout: the key alone (`KEY=$(npm run -s keys -- create ... | tail -n1)`).
       process.stdout.write(`${key}\n`);

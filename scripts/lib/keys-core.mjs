@@ -1,15 +1,20 @@
 // Pure pieces of the API key tooling (SPEC §8): argument parsing, key generation,
-// hashing, KV record building and parsing of wrangler's KV output. No I/O here, so
-// unit tests can import this module directly.
+// hashing, KV record building, SQL for wrangler's D1 commands and parsing of wrangler's
+// KV and D1 output. No I/O here, so unit tests can import this module directly.
 import { createHash, randomBytes } from "node:crypto";
 import { KV_PREFIX, keyStorageName } from "../../src/lib/key-names.mjs";
+import { DEFAULT_SCOPES, KEY_SCOPES, parseKeyRecord } from "../../src/lib/key-record.mjs";
 
-export { KV_PREFIX };
+export { DEFAULT_SCOPES, KEY_SCOPES, KV_PREFIX };
 
 /** Every raw key starts with this. */
 export const KEY_PREFIX = "crondo_";
 /** KV binding that holds the key records (wrangler.toml). */
 export const KV_BINDING = "KEYS";
+/** D1 binding whose api_keys table refuses revoked and expired keys (wrangler.toml). */
+export const D1_BINDING = "DB";
+/** Longest --expires-in: ten years. */
+export const MAX_EXPIRES_MS = 3650 * 86_400_000;
 /** Length of the hash prefix shown by `list`. */
 export const SHORT_HASH_LENGTH = 12;
 /** Shortest hash prefix accepted by `revoke`. */
@@ -33,10 +38,17 @@ export const USAGE = `Usage: npm run keys -- <command> [options]
 Manage crondo API keys (KV records "apikey:<sha256 of key>" in the KEYS namespace).
 
 Commands:
-  create --tenant <id> [--name <label>]   Create a key; the last line of stdout is the key alone.
-  list [--tenant <id>]                    One line per key: hash prefix, tenant, name, created_at.
-  revoke <key | sha256 hex | hex prefix>  Delete one key record (a prefix needs >= ${MIN_REVOKE_PREFIX} hex chars
-                                          and must match exactly one key).
+  create --tenant <id> [--name <label>] [--scope read|read,write]
+         [--expires-in <n>m|h|d|w | --expires-at <ISO instant>]
+        Create a key; the last line of stdout is the key alone. --scope read makes a
+        read-only key (GET endpoints only; default read,write). Without an expiry the key
+        never expires.
+  list [--tenant <id>]
+        One line per key: hash prefix, tenant, name, scopes, status (active, expired,
+        revoked), created, expires, last used (to the minute).
+  revoke <key | sha256 hex | hex prefix>
+        Revoke one key: refused at once (D1), then its KV record is deleted. A prefix
+        needs >= ${MIN_REVOKE_PREFIX} hex chars and must match exactly one key.
 
 Target (any command):
   (default)            Local development state, the one \`wrangler dev\` / \`npm start\` use
@@ -48,10 +60,12 @@ Other:
   -h, --help           Show this help.
 
 Tenant ids are 1-64 characters of [A-Za-z0-9_-]. Raw keys are shown once, at creation,
-and never stored.
+and never stored. The D1 migrations must have been applied to the target (npm start does
+it locally; \`npx wrangler d1 migrations apply DB --remote\` for your account).
 
 Examples:
   KEY=$(npm run -s keys -- create --tenant t1 | tail -n1)
+  npm run keys -- create --tenant t1 --name grafana --scope read --expires-in 30d
   npm run keys -- list --tenant t1
   npm run keys -- revoke 3f9a1c2b7d4e`;
 
@@ -60,16 +74,28 @@ const COMMANDS = new Set(["create", "list", "revoke"]);
 const VALUE_OPTIONS = {
   "--tenant": ["create", "list"],
   "--name": ["create"],
+  "--scope": ["create"],
+  "--expires-in": ["create"],
+  "--expires-at": ["create"],
   "--persist-to": ["*"],
+};
+const OPTION_KEYS = {
+  "--tenant": "tenant",
+  "--name": "name",
+  "--scope": "scope",
+  "--expires-in": "expiresIn",
+  "--expires-at": "expiresAt",
+  "--persist-to": "persistTo",
 };
 const FLAG_OPTIONS = { "--remote": ["*"] };
 
 /**
  * Parse `keys.mjs` arguments (what follows `npm run keys --`).
- * Returns `{ help: true }` or `{ command, tenant?, name?, target?, persistTo?, remote }`.
- * Throws UsageError on anything malformed.
+ * Returns `{ help: true }` or `{ command, tenant?, name?, scopes?, expiresAt?, target?,
+ * persistTo?, remote }` (create: `scopes` and `expiresAt`, epoch ms or null, resolved
+ * against `now`). Throws UsageError on anything malformed.
  */
-export function parseKeysArgs(argv) {
+export function parseKeysArgs(argv, now = Date.now()) {
   if (argv.length === 0) throw new UsageError("missing command (create, list or revoke)");
   if (argv.some((a) => a === "-h" || a === "--help" || a === "help")) return { help: true };
 
@@ -110,7 +136,7 @@ export function parseKeysArgs(argv) {
       }
       i++;
     }
-    const key = { "--tenant": "tenant", "--name": "name", "--persist-to": "persistTo" }[flag];
+    const key = OPTION_KEYS[flag];
     if (out[key] !== undefined) throw new UsageError(`${flag} given more than once`);
     out[key] = value;
   }
@@ -140,12 +166,77 @@ export function parseKeysArgs(argv) {
     out.name = out.name ?? "default";
     const nameError = validateName(out.name);
     if (nameError) throw new UsageError(nameError);
+    out.scopes = parseScopes(out.scope ?? DEFAULT_SCOPES.join(","));
+    delete out.scope;
+    out.expiresAt = parseExpiry(out, now);
+    delete out.expiresIn;
   }
   if (out.tenant !== undefined) {
     const tenantError = validateTenant(out.tenant);
     if (tenantError) throw new UsageError(tenantError);
   }
   return out;
+}
+
+/**
+ * `--scope`: a comma list of read and write. Write implies read (a key that may change a
+ * job may see it), so the result is ["read"] or ["read", "write"].
+ */
+export function parseScopes(text) {
+  const given = String(text)
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (given.length === 0) throw new UsageError("--scope needs read or read,write");
+  for (const s of given) {
+    if (!KEY_SCOPES.includes(s)) {
+      throw new UsageError(
+        `unknown scope "${s}": use ${KEY_SCOPES.join(" or ")} (comma-separated)`,
+      );
+    }
+  }
+  return given.includes("write") ? [...DEFAULT_SCOPES] : ["read"];
+}
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `--expires-in` / `--expires-at` of parsed options as epoch ms, or null (never expires). */
+function parseExpiry({ expiresIn, expiresAt }, now) {
+  if (expiresIn !== undefined && expiresAt !== undefined) {
+    throw new UsageError("give --expires-in or --expires-at, not both");
+  }
+  let at = null;
+  if (expiresIn !== undefined) {
+    const m = /^([1-9][0-9]{0,6})([mhdw])$/.exec(expiresIn);
+    if (!m) {
+      throw new UsageError(
+        `invalid --expires-in "${expiresIn}": a whole number and a unit, m (minutes), h, d or w (e.g. 30d)`,
+      );
+    }
+    const ms = Number(m[1]) * UNIT_MS[m[2]];
+    if (ms > MAX_EXPIRES_MS)
+      throw new UsageError(`--expires-in ${expiresIn} is more than 10 years`);
+    at = now + ms;
+  }
+  if (expiresAt !== undefined) {
+    const m = /^(\d{4})-(\d\d)-(\d\d)T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.exec(expiresAt);
+    // Date.parse rolls 2026-02-31 over into March: the day must exist in its month.
+    const dayExists =
+      m &&
+      new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() ===
+        Number(m[3]);
+    const t = dayExists ? Date.parse(expiresAt) : Number.NaN;
+    if (Number.isNaN(t)) {
+      throw new UsageError(
+        `invalid --expires-at "${expiresAt}": an ISO-8601 instant with Z or an offset (e.g. 2027-01-31T00:00:00Z)`,
+      );
+    }
+    if (t <= now) throw new UsageError(`--expires-at ${expiresAt} is in the past`);
+    if (t - now > MAX_EXPIRES_MS)
+      throw new UsageError(`--expires-at ${expiresAt} is more than 10 years away`);
+    at = t;
+  }
+  return at;
 }
 
 /** Returns an error message, or null when the tenant id is valid. */
@@ -189,9 +280,21 @@ export function kvKeyForKey(rawKey) {
   return kvKeyForHash(sha256Hex(rawKey));
 }
 
-/** The KV value stored for a key (SPEC §8). */
-export function buildRecord({ tenant, name = "default", now = new Date() }) {
-  return { tenant_id: tenant, name, created_at: now.toISOString() };
+/** The KV value stored for a key (SPEC §8). `expiresAt`: epoch ms or null. */
+export function buildRecord({
+  tenant,
+  name = "default",
+  now = new Date(),
+  scopes = DEFAULT_SCOPES,
+  expiresAt = null,
+}) {
+  return {
+    tenant_id: tenant,
+    name,
+    created_at: now.toISOString(),
+    scopes: [...scopes],
+    expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+  };
 }
 
 /** Parse a KV value into a record, or null if it is missing / not a record. */
@@ -207,14 +310,47 @@ export function parseRecord(text) {
   return asRecord(value);
 }
 
-/** Narrow an unknown value to `{ tenant_id, name, created_at }` or null. */
+/**
+ * Narrow an unknown value to `{ tenant_id, name, created_at, scopes, expires_at }` or
+ * null, as the Worker reads it (a record without scopes is read-write).
+ */
 export function asRecord(value) {
-  if (!value || typeof value !== "object" || typeof value.tenant_id !== "string") return null;
-  return {
-    tenant_id: value.tenant_id,
-    name: typeof value.name === "string" ? value.name : "",
-    created_at: typeof value.created_at === "string" ? value.created_at : "",
-  };
+  return parseKeyRecord(value);
+}
+
+/** A value as an SQLite literal: NULL, an integer, or a quoted string. */
+export function sqlLiteral(value) {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer for SQL: ${value}`);
+    return String(value);
+  }
+  return `'${String(value).replaceAll("'", "''")}'`;
+}
+
+/**
+ * A statement of src/store/api-keys-sql.mjs with its parameters inlined, for
+ * \`wrangler d1 execute --command\` (which binds none): \`?\` in order, \`?N\` by number.
+ * The statements hold no \`?\` inside a string literal.
+ */
+export function inlineSql(sql, params) {
+  let next = 0;
+  return sql.replace(/\?(\d+)?/g, (_m, n) => {
+    const i = n === undefined ? next++ : Number(n) - 1;
+    if (i >= params.length) throw new Error(`missing SQL parameter ${i + 1}`);
+    return sqlLiteral(params[i]);
+  });
+}
+
+/** The rows of the last statement of \`wrangler d1 execute --json\` output. */
+export function parseD1Rows(stdout) {
+  const start = stdout.search(/[[{]/);
+  if (start === -1) throw new Error(`unexpected output from "wrangler d1 execute": ${stdout}`);
+  const parsed = JSON.parse(stdout.slice(start));
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new Error(`unexpected output from "wrangler d1 execute": ${stdout}`);
+  }
+  return parsed.at(-1).results ?? [];
 }
 
 /**
@@ -272,16 +408,58 @@ export function matchPrefix(hashes, prefix) {
   return hashes.filter((h) => h.startsWith(p));
 }
 
-/** Lines for `list`: hash prefix, tenant, name, created_at; columns padded; oldest first. */
-export function formatListLines(entries) {
+/** An epoch-ms instant to the minute, ISO-like (last use is kept to the minute). */
+const toMinute = (ms) => `${new Date(ms).toISOString().slice(0, 16)}Z`;
+
+/**
+ * The state of a listed key: its KV record and its api_keys row (`state`, or null for a
+ * key made before the table). Expiry from the row when there is one, else the record.
+ */
+export function keyStatus(entry, now = Date.now()) {
+  if (entry.state?.revoked_at != null) return "revoked";
+  const expires = entry.state ? entry.state.expires_at : Date.parse(entry.record?.expires_at ?? "");
+  return typeof expires === "number" && expires <= now ? "expired" : "active";
+}
+
+export const LIST_HEADER = [
+  "KEY",
+  "TENANT",
+  "NAME",
+  "SCOPES",
+  "STATUS",
+  "CREATED",
+  "EXPIRES",
+  "LAST USED",
+];
+
+/**
+ * Lines for `list`: a header, then per key its hash prefix, tenant, name, scopes, status,
+ * created, expires and last use; columns padded; oldest first. Nothing for no keys.
+ */
+export function formatListLines(entries, now = Date.now()) {
+  if (entries.length === 0) return [];
   const rows = [...entries]
     .sort((a, b) => (a.record?.created_at ?? "").localeCompare(b.record?.created_at ?? ""))
-    .map((e) => [
-      e.hash.slice(0, SHORT_HASH_LENGTH),
-      e.record?.tenant_id ?? "?",
-      e.record?.name || "-",
-      e.record?.created_at || "-",
-    ]);
-  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join("  "));
+    .map((e) => {
+      const expires = e.state?.expires_at ?? Date.parse(e.record?.expires_at ?? "");
+      const lastUsed = e.state?.last_used_at;
+      return [
+        e.hash.slice(0, SHORT_HASH_LENGTH),
+        e.record?.tenant_id ?? "?",
+        e.record?.name || "-",
+        (e.record?.scopes ?? DEFAULT_SCOPES).join(","),
+        keyStatus(e, now),
+        e.record?.created_at || "-",
+        Number.isNaN(expires) || expires === null ? "never" : new Date(expires).toISOString(),
+        typeof lastUsed === "number" ? toMinute(lastUsed) : "never",
+      ];
+    });
+  const all = [LIST_HEADER, ...rows];
+  const widths = LIST_HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c))
+      .join("  ")
+      .trimEnd(),
+  );
 }

@@ -39,8 +39,8 @@ export interface CrondoServer {
   keys: Record<string, string[]>;
   /** An API key of `tenant` (created once per tenant and server, then reused). */
   keyFor(tenant: string): Promise<string>;
-  /** A new API key of `tenant` on every call. */
-  createKey(tenant: string, name?: string): Promise<string>;
+  /** A new API key of `tenant` on every call; `args`: more keys CLI options (`--scope read`). */
+  createKey(tenant: string, name?: string, args?: string[]): Promise<string>;
   /** Signal the whole process group (default SIGTERM) and wait until it is gone. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** stop(), then remove the state directory if this harness created it. */
@@ -58,9 +58,14 @@ export interface CrondoServer {
 export function startCrondo(opts?: StartOptions): Promise<CrondoServer>;
 /** `wrangler d1 migrations apply DB --local --persist-to <dir>` (idempotent). */
 export function applyMigrations(persistTo: string): Promise<void>;
-/** A new key of `tenant` in the local KV under `persistTo`, via the keys CLI. */
-export function createKeyCli(persistTo: string, tenant: string, name?: string): Promise<string>;
-/** `count` new keys per tenant written into the local KV under `persistTo` at once. */
+/** A new key of `tenant` in the local state under `persistTo`, via the keys CLI. */
+export function createKeyCli(
+  persistTo: string,
+  tenant: string,
+  name?: string,
+  args?: string[],
+): Promise<string>;
+/** `count` new keys per tenant written into the local state under `persistTo` at once. */
 export function bulkKeys(
   persistTo: string,
   keysPerTenant: Record<string, number>,

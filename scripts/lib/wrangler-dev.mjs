@@ -25,7 +25,15 @@ import { rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildRecord, generateKey, KV_BINDING, kvKeyForKey } from "./keys-core.mjs";
+import { INSERT_KEY } from "../../src/store/api-keys-sql.mjs";
+import {
+  buildRecord,
+  generateKey,
+  inlineSql,
+  KV_BINDING,
+  kvKeyForKey,
+  sha256Hex,
+} from "./keys-core.mjs";
 import { PROJECT_ROOT, targetArgs, WRANGLER_JS } from "./wrangler.mjs";
 
 export { PROJECT_ROOT };
@@ -80,10 +88,13 @@ export async function applyMigrations(persistTo) {
   );
 }
 
-/** A new key of `tenant` in the local KV under `persistTo`, via the keys CLI. */
-export async function createKeyCli(persistTo, tenant, name = "e2e") {
+/**
+ * A new key of `tenant` in the local state under `persistTo`, via the keys CLI; `args`
+ * are more of its options (`["--scope", "read"]`).
+ */
+export async function createKeyCli(persistTo, tenant, name = "e2e", args = []) {
   const { stdout } = await runNode(
-    [KEYS_SCRIPT, "create", "--tenant", tenant, "--name", name, "--persist-to", persistTo],
+    [KEYS_SCRIPT, "create", "--tenant", tenant, "--name", name, ...args, "--persist-to", persistTo],
     "keys create",
   );
   const key = stdout.trim().split("\n").pop()?.trim() ?? "";
@@ -92,23 +103,35 @@ export async function createKeyCli(persistTo, tenant, name = "e2e") {
 }
 
 /**
- * Writes `count` new keys per tenant straight into the local KV under `persistTo` (one
- * `wrangler kv bulk put`), exactly the records `npm run keys -- create` writes.
- * Resolves `{ tenant: [raw keys] }`.
+ * Writes `count` new keys per tenant straight into the local state under `persistTo` (one
+ * `wrangler d1 execute --file` for their api_keys rows, one `wrangler kv bulk put`),
+ * exactly what `npm run keys -- create` writes. Resolves `{ tenant: [raw keys] }`.
  */
 export async function bulkKeys(persistTo, keysPerTenant) {
   const keys = {};
   const entries = [];
+  const rows = [];
   for (const [tenant, count] of Object.entries(keysPerTenant)) {
     keys[tenant] = [];
     for (let i = 0; i < count; i++) {
       const key = generateKey();
-      const json = JSON.stringify(buildRecord({ tenant, name: `bulk-${i}` }));
-      entries.push({ key: kvKeyForKey(key), value: json, metadata: JSON.parse(json) });
+      const now = new Date();
+      const record = buildRecord({ tenant, name: `bulk-${i}`, now });
+      const json = JSON.stringify(record);
+      entries.push({ key: kvKeyForKey(key), value: json, metadata: record });
+      const params = [sha256Hex(key), tenant, record.name, JSON.stringify(record.scopes)];
+      rows.push(inlineSql(INSERT_KEY, [...params, now.getTime(), null]));
       keys[tenant].push(key);
     }
   }
   if (entries.length === 0) return keys;
+  const sqlFile = join(persistTo, "bulk-keys.sql");
+  await writeFile(sqlFile, `${rows.join(";\n")};\n`);
+  await runNode(
+    [WRANGLER_JS, "d1", "execute", "DB", ...localTarget(persistTo), "--yes", "--file", sqlFile],
+    "wrangler d1 execute (api_keys)",
+  );
+  await rm(sqlFile, { force: true });
   const file = join(persistTo, "bulk-keys.json");
   await writeFile(file, JSON.stringify(entries));
   await runNode(
@@ -319,7 +342,7 @@ export async function startCrondo(opts = {}) {
   const pid = proc.pid;
 
   const cliKeys = new Map();
-  const createKey = (tenant, name) => createKeyCli(persistTo, tenant, name);
+  const createKey = (tenant, name, args) => createKeyCli(persistTo, tenant, name, args);
   const keyFor = (tenant) => {
     let key = cliKeys.get(tenant);
     if (!key) {

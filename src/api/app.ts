@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { ConfigError, configOf } from "../env";
 import { log } from "../lib/log";
 import { CRON_ID_IN_TEXT, RUN_ID_IN_TEXT, ulid } from "../lib/ulid";
-import { bearerAuth, rateLimit } from "./auth";
+import { bearerAuth, rateLimit, requireScope } from "./auth";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 import { idempotency } from "./idempotency";
@@ -59,8 +59,8 @@ export function newApp() {
   app.use("/v1/cron/*", bearerAuth, rateLimit);
 
   for (const r of routes) {
-    if (r.mutating) app.on(r.method, r.path, idempotency(r.operation), r.handler);
-    else app.on(r.method, r.path, r.handler);
+    if (r.mutating) app.on(r.method, r.path, requireScope(r), idempotency(r.operation), r.handler);
+    else app.on(r.method, r.path, requireScope(r), r.handler);
   }
 
   app.notFound((c) => {

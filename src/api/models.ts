@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { CronRecordSchema, CronRunSchema } from "../job/record";
 import { RUN_STATES } from "../job/types";
+import { KEY_SCOPES, type KeyScope } from "../lib/key-record.mjs";
 import { ERROR_CODES } from "./errors";
 
 export { CronRecordSchema, CronRunSchema };
@@ -31,6 +32,18 @@ export const StatsSchema = z.strictObject({
   fire_lag_ms: pair,
   counts: z.record(z.enum(RUN_STATES), z.int()),
 });
+
+/** The calling API key, as `GET /v1/cron/key` shows it (never the key itself). */
+export const ApiKeySchema = z
+  .strictObject({
+    key_id: z.string().meta({ description: "first 12 hex characters of the key's SHA-256" }),
+    tenant_id: z.string(),
+    name: z.string(),
+    scopes: z.array(z.enum(KEY_SCOPES as unknown as [KeyScope, ...KeyScope[]])),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+  })
+  .meta({ id: "ApiKey" });
 
 export const ErrorEnvelopeSchema = z
   .strictObject({

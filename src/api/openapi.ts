@@ -5,7 +5,7 @@ import { z } from "zod";
 import { VERSION } from "../lib/version";
 import { ERROR_CODES, ERROR_STATUS, type ErrorCode } from "./errors";
 import { ErrorEnvelopeSchema, successEnvelope } from "./models";
-import type { Route } from "./route";
+import { type Route, routeScope } from "./route";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -92,6 +92,8 @@ function errorResponses(route: Route) {
       codes.add(c);
   for (const c of route.doc.errors ?? []) codes.add(c);
   if (route.mutating) codes.add("IDEMPOTENCY_CONFLICT");
+  // A key without the scope the route declares (read-only keys on all but GET routes).
+  if (routeScope(route) !== "read") codes.add("FORBIDDEN");
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
     const status = ERROR_STATUS[code];
@@ -112,6 +114,8 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
     const operation: Record<string, unknown> = {
       operationId: route.operation,
       summary: doc.summary,
+      // The key scope it needs (a bearer scheme has no scopes of its own to say it with).
+      "x-crondo-scope": routeScope(route),
       tags: [route.tag ?? "cron"],
       parameters: [
         ...pathParameters(route.path),
@@ -177,6 +181,7 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
     tags: [
       { name: "cron", description: "Jobs" },
       { name: "runs", description: "Run history" },
+      { name: "keys", description: "The calling API key" },
     ],
     paths,
     components: {
@@ -184,7 +189,10 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
         bearer: {
           type: "http",
           scheme: "bearer",
-          description: "API key from `npm run keys -- create`",
+          description:
+            "API key from `npm run keys -- create`. A key's scopes (`x-crondo-scope` on each " +
+            'operation): "read" for the GET operations, "write" for the others; a key without ' +
+            "the scope an operation needs is answered 403 FORBIDDEN.",
         },
       },
       schemas: components,

@@ -1,5 +1,6 @@
 import type { Handler } from "hono";
 import type { z } from "zod";
+import type { KeyScope } from "../lib/key-record.mjs";
 import { CRON_ID_RE } from "../lib/ulid";
 import type { AppContext, AppEnv } from "./context";
 import { type ErrorCode, notFound } from "./errors";
@@ -12,9 +13,14 @@ export interface Route {
   method: Method;
   path: string;
   /** The group the API reference lists it under (default "cron"). */
-  tag?: "cron" | "runs";
+  tag?: "cron" | "runs" | "keys";
   /** Mutating operations honour idempotency keys (SPEC §9). */
   mutating: boolean;
+  /**
+   * The key scope the operation needs (SPEC §8); default: "read" for a GET, "write" for
+   * every other method. A key without it is answered 403 FORBIDDEN.
+   */
+  scope?: KeyScope;
   handler: Handler<AppEnv>;
   /** What the OpenAPI document says of it (generated from these same schemas). */
   doc: {
@@ -37,6 +43,10 @@ export interface Route {
 }
 
 export const defineRoute = (r: Route): Route => r;
+
+/** The scope a route needs: its own declaration, else derived from its method. */
+export const routeScope = (r: Pick<Route, "method" | "scope">): KeyScope =>
+  r.scope ?? (r.method === "GET" ? "read" : "write");
 
 /** A path id that cannot be a job id is simply a job that does not exist. */
 export function cronIdParam(c: AppContext): string {

@@ -6,6 +6,7 @@
 //   const { items } = await crondo.runs.list(job.cron_id, { limit: 10 });
 import type { z } from "zod";
 import type { ErrorCode, ErrorDetail } from "../api/errors";
+import type { ApiKeySchema } from "../api/models";
 import type { createJobSchema, previewSchema, updateJobSchema } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
 import type { JobStats } from "../job/stats";
@@ -25,6 +26,9 @@ export type { CronRecord, CronRun, ErrorCode, ErrorDetail, JobStats };
 export type CreateJob = z.input<typeof createJobSchema>;
 export type UpdateJob = z.input<typeof updateJobSchema>;
 export type PreviewRequest = z.input<typeof previewSchema>;
+/** The calling API key (`key()`): what it may do and until when. */
+export type ApiKey = z.output<typeof ApiKeySchema>;
+export type { KeyScope } from "../lib/key-record.mjs";
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -136,6 +140,10 @@ export class CrondoClient {
   }
   preview(request: PreviewRequest) {
     return this.call<Preview>("POST", "/preview", request);
+  }
+  /** The calling key: tenant, name, scopes (["read"] for a read-only key) and expiry. */
+  key() {
+    return this.call<ApiKey>("GET", "/key");
   }
   stats(cronId: string, window?: number) {
     return this.call<JobStats>(

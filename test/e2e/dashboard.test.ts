@@ -249,6 +249,61 @@ describe("dashboard", () => {
     expect(await page.locator(".jobs-table .badge-paused").count()).toBe(2);
   });
 
+  it("signs in with a read-only key: jobs and runs to look at, no enabled action, a note why", async () => {
+    const page = b!.page;
+    const tenant = "dashboard-ro";
+    const writer = client(crondo!.url, await crondo!.createKey(tenant));
+    const created = await writer.post("/v1/cron/create", {
+      name: "watched",
+      schedule: "0 0 1 1 *",
+      url: `${receiver!.url}/ok/read-only`,
+    });
+    expect(created.status).toBe(201);
+    const cronId = created.body.data.cron_id as string;
+    expect((await writer.post(`/v1/cron/trigger/${cronId}`, {})).status).toBe(200);
+    const reader = await crondo!.createKey(tenant, "viewer", ["--scope", "read"]);
+    // The key is refused what it cannot do, so the dashboard must not offer it.
+    expect((await client(crondo!.url, reader).post(`/v1/cron/pause/${cronId}`, {})).status).toBe(
+      403,
+    );
+
+    await page.evaluate("sessionStorage.clear()");
+    await page.goto(`${crondo!.url}/#/jobs`);
+    await page.reload();
+    await page.getByLabel("API key").fill(reader);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".jobs-table tbody tr", { hasText: "watched" }).waitFor();
+    const note = page.locator("#read-only-note");
+    expect(await note.textContent()).toMatch(/Read-only API key/);
+    // No way to create: neither the header's link nor the list's button.
+    expect(await page.getByRole("link", { name: "New job" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Create a job" }).count()).toBe(0);
+
+    // The job: every action there, disabled, described by the note; its runs are shown.
+    await page.getByRole("link", { name: "watched" }).click();
+    await page.waitForURL(/#\/jobs\/cron_/);
+    await page.locator(".runs-table tbody tr").first().waitFor();
+    const actions = page.getByRole("group", { name: "Job actions" });
+    const buttons = actions.getByRole("button");
+    expect(await buttons.allTextContents()).toEqual(["Trigger now", "Pause", "Edit", "Delete"]);
+    for (const button of await buttons.all()) {
+      expect(await button.isDisabled(), (await button.textContent()) ?? "").toBe(true);
+      expect(await button.getAttribute("aria-describedby")).toBe("read-only-note");
+    }
+    expect(await actions.getByRole("link").count()).toBe(0);
+    expect(await page.locator("#read-only-note").isVisible()).toBe(true);
+    await shot(page, "job-read-only");
+
+    // The forms are not offered either, even by address.
+    for (const hash of ["#/new", `#/jobs/${cronId}/edit`]) {
+      await page.goto(`${crondo!.url}/${hash}`);
+      await page.locator("#read-only-note").waitFor();
+      expect(await page.locator("main form").count(), hash).toBe(0);
+    }
+    // Nothing changed: the job is as the writer left it.
+    expect((await writer.get(`/v1/cron/get/${cronId}`)).body.data.status).toBe("active");
+  });
+
   it("asked nothing of any host but 127.0.0.1 and logged no errors", () => {
     expect(b!.external).toEqual([]);
     // Console errors (CSP violations included), except the responses the first test

@@ -3,34 +3,13 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { routes } from "../../src/api/routes";
-import { api, createKey, receiverUrl } from "./helpers";
+import { api, BODIES, createKey, ROUTE_CALLS, receiverUrl, revokeKey } from "./helpers";
 
 const FAKE_ID = "cron_01M85C67QJY8V9G5E3MR1PNZDM";
 const FAKE_RUN = "run_01M85C67QJY8V9G5E3MR1PNZDM";
 
 type Call = [method: string, path: (id: string, run: string) => string, body?: unknown];
-/** Bodies that would succeed, by operation (the seed's spellings where it has them). */
-const BODIES: Record<string, unknown> = {
-  "cron.create": { cron_expr: "0 9 * * 1", task_url: "https://api.acme.com/weekly" },
-  "cron.update": { name: "x" },
-  "cron.pause": { cron_id: "ignored" },
-  "cron.resume": {},
-  "cron.trigger": { job_id: "ignored" },
-  "cron.retention.set": { retention_days: 3 },
-  "cron.preview": { schedule: "* * * * *" },
-};
-const fill = (path: string, id: string, run: string) =>
-  path.replace(/:(\w+)/g, (_m, name: string) => {
-    if (name === "id") return id;
-    if (name === "run_id") return run;
-    throw new Error(`${path}: no test value for path parameter :${name}`);
-  });
-/** Every registered route (src/api/routes), so that a new one cannot escape these cases. */
-const ROUTES: Call[] = routes.map((r) => [
-  r.method,
-  (id, run) => fill(r.path, id, run),
-  BODIES[r.operation],
-]);
+const ROUTES: Call[] = ROUTE_CALLS.map((r) => [r.method, r.path, r.body]);
 
 describe("the routes under test", () => {
   it("are the registered ones, each with a body where it takes one", () => {
@@ -69,8 +48,7 @@ describe("authentication on every route", () => {
   it("a revoked key stops working at once", async () => {
     const key = await createKey("revoked");
     expect((await api("GET", "/v1/cron/list", key)).status).toBe(200);
-    const { sha256Hex } = await import("../../src/lib/crypto");
-    await env.KEYS.delete(`apikey:${await sha256Hex(key)}`);
+    await revokeKey(key);
     expect((await api("GET", "/v1/cron/list", key)).status).toBe(401);
   });
 });

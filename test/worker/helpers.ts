@@ -1,21 +1,103 @@
 import { env, SELF } from "cloudflare:test";
 import { inject } from "vitest";
+import type { Route } from "../../src/api/route";
+import { routes } from "../../src/api/routes";
 import { FINISHED_STATES } from "../../src/job/types";
 import { sha256Hex } from "../../src/lib/crypto";
+import { DEFAULT_SCOPES, type KeyScope } from "../../src/lib/key-record.mjs";
+import { INSERT_KEY, REVOKE_KEY } from "../../src/store/api-keys-sql.mjs";
 import { waitFor } from "../helpers/wait";
 
 export const receiverUrl = () => inject("receiverUrl");
 
+export interface KeyOptions {
+  scopes?: KeyScope[];
+  /** Epoch ms; written as the CLI writes it (it refuses a past one; a test may not). */
+  expiresAt?: number;
+  /** A key made before scopes, expiry and the api_keys table: its KV record alone. */
+  legacy?: boolean;
+}
+
 let counter = 0;
-/** A fresh API key for `tenant`, stored in KV the way `npm run keys -- create` stores it. */
-export async function createKey(tenant: string): Promise<string> {
+/**
+ * A fresh API key for `tenant`, stored the way `npm run keys -- create` stores it: its
+ * api_keys row in D1 (the same statement), then its record in KV.
+ */
+export async function createKey(tenant: string, opts: KeyOptions = {}): Promise<string> {
   const key = `crondo_test_${tenant.replace(/[^\w-]/g, "_")}_${++counter}_${crypto.randomUUID()}`;
-  await env.KEYS.put(
-    `apikey:${await sha256Hex(key)}`,
-    JSON.stringify({ tenant_id: tenant, name: "test", created_at: new Date().toISOString() }),
-  );
+  const hash = await sha256Hex(key);
+  const now = Date.now();
+  const scopes = opts.scopes ?? [...DEFAULT_SCOPES];
+  const expires = opts.expiresAt ?? null;
+  const record = opts.legacy
+    ? { tenant_id: tenant, name: "test", created_at: new Date(now).toISOString() }
+    : {
+        tenant_id: tenant,
+        name: "test",
+        created_at: new Date(now).toISOString(),
+        scopes,
+        expires_at: expires === null ? null : new Date(expires).toISOString(),
+      };
+  if (!opts.legacy) {
+    await env.DB.prepare(INSERT_KEY)
+      .bind(hash, tenant, "test", JSON.stringify(scopes), now, expires)
+      .run();
+  }
+  await env.KEYS.put(`apikey:${hash}`, JSON.stringify(record));
   return key;
 }
+
+/** What `npm run keys -- revoke` does: the D1 row first (the same statement), then KV. */
+export async function revokeKey(key: string, { keepKv = false } = {}): Promise<void> {
+  const hash = await sha256Hex(key);
+  const raw = await env.KEYS.get(`apikey:${hash}`);
+  const record = JSON.parse(raw ?? "{}") as { tenant_id?: string; scopes?: string[] };
+  await env.DB.prepare(REVOKE_KEY)
+    .bind(
+      hash,
+      record.tenant_id ?? "?",
+      "test",
+      JSON.stringify(record.scopes ?? DEFAULT_SCOPES),
+      Date.now(),
+      Date.now(),
+    )
+    .run();
+  if (!keepKv) await env.KEYS.delete(`apikey:${hash}`);
+}
+
+/** Bodies that would succeed, by operation (the seed's spellings where it has them). */
+export const BODIES: Record<string, unknown> = {
+  "cron.create": { cron_expr: "0 9 * * 1", task_url: "https://api.acme.com/weekly" },
+  "cron.update": { name: "x" },
+  "cron.pause": { cron_id: "ignored" },
+  "cron.resume": {},
+  "cron.trigger": { job_id: "ignored" },
+  "cron.retention.set": { retention_days: 3 },
+  "cron.preview": { schedule: "* * * * *" },
+};
+
+export interface RouteCall {
+  route: Route;
+  method: string;
+  /** The route's path with these ids in its parameters. */
+  path: (id: string, run: string) => string;
+  body: unknown;
+}
+
+const fill = (path: string, id: string, run: string) =>
+  path.replace(/:(\w+)/g, (_m, name: string) => {
+    if (name === "id") return id;
+    if (name === "run_id") return run;
+    throw new Error(`${path}: no test value for path parameter :${name}`);
+  });
+
+/** Every registered route (src/api/routes), so that a new one cannot escape a test over them. */
+export const ROUTE_CALLS: RouteCall[] = routes.map((route) => ({
+  route,
+  method: route.method,
+  path: (id, run) => fill(route.path, id, run),
+  body: BODIES[route.operation],
+}));
 
 export interface ApiResponse<T = any> {
   status: number;

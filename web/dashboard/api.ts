@@ -2,6 +2,7 @@
 // cookie or localStorage) and goes out as `Authorization: Bearer …` through crondo's own
 // client (src/client); a 401 signs the user out. Errors become ApiError for display.
 import {
+  type ApiKey,
   type CreateJob,
   CrondoClient,
   CrondoError,
@@ -14,11 +15,37 @@ import {
 
 const STORAGE_KEY = "crondo.apiKey";
 
+/** What the signed-in key may do (GET /v1/cron/key), learnt once per key; memory only. */
+let access: { key: string; info: ApiKey } | null = null;
+
 export const session = {
   key: (): string | null => sessionStorage.getItem(STORAGE_KEY),
-  signIn: (key: string) => sessionStorage.setItem(STORAGE_KEY, key),
-  signOut: () => sessionStorage.removeItem(STORAGE_KEY),
+  signIn: (key: string, info: ApiKey) => {
+    sessionStorage.setItem(STORAGE_KEY, key);
+    access = { key, info };
+  },
+  signOut: () => {
+    sessionStorage.removeItem(STORAGE_KEY);
+    access = null;
+  },
+  /** The key's scopes and expiry, when known for the current key. */
+  access: (): ApiKey | null => (access && access.key === session.key() ? access.info : null),
+  /**
+   * False for a read-only key (scopes ["read"]): the API answers its changes 403
+   * FORBIDDEN, so the dashboard shows no action it would refuse.
+   */
+  canWrite: (): boolean => session.access()?.scopes.includes("write") ?? false,
 };
+
+/** Learns what the current key may do (after a reload the key is known, its scopes not). */
+export async function loadAccess(signal?: AbortSignal): Promise<ApiKey> {
+  const known = session.access();
+  if (known) return known;
+  const key = session.key();
+  const info = await call((c) => c.key(), signal);
+  if (key !== null && session.key() === key) access = { key, info };
+  return info;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -107,13 +134,12 @@ async function call<T>(op: (client: CrondoClient) => Promise<T>, signal?: AbortS
   }
 }
 
-/** Checks a key before keeping it: true when the API accepts it. */
-export async function verifyKey(key: string): Promise<boolean> {
+/** Checks a key before keeping it: what it may do when the API accepts it, else null. */
+export async function verifyKey(key: string): Promise<ApiKey | null> {
   try {
-    await send(key, (c) => c.list({ limit: 1 }));
-    return true;
+    return await send(key, (c) => c.key());
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return false;
+    if (e instanceof ApiError && e.status === 401) return null;
     throw e;
   }
 }
@@ -162,8 +188,12 @@ export const api = {
 };
 
 const descriptions = new Map<string, Promise<string>>();
-/** The English description of an expression in a zone, fetched once per pair. */
+/**
+ * The English description of an expression in a zone, fetched once per pair. None for a
+ * read-only key: /preview is a POST, which the read scope does not allow (SPEC §8).
+ */
 export function describe(schedule: string, timezone: string): Promise<string> {
+  if (!session.canWrite()) return Promise.resolve("");
   const k = `${schedule}\u0000${timezone}`;
   let p = descriptions.get(k);
   if (!p) {

@@ -4,8 +4,8 @@ import "uplot/dist/uPlot.min.css";
 import "./styles/base.css";
 import "./styles/forms.css";
 import "./styles/views.css";
-import { onUnauthorized, session } from "./api";
-import { h, replace, title } from "./dom";
+import { loadAccess, onUnauthorized, session } from "./api";
+import { errorPanel, h, replace, title } from "./dom";
 import { relative } from "./format";
 import { links, parseRoute } from "./router";
 import { formView } from "./views/form";
@@ -56,6 +56,27 @@ function render(moveFocus: boolean) {
     });
     return;
   }
+  if (!session.access()) {
+    // After a reload the key is known but not its scopes: learn them before any view.
+    replace(main, h("p", { class: "muted loading" }, "Loading…"));
+    const signal = controller.signal;
+    loadAccess(signal).then(
+      () => {
+        if (!signal.aborted) render(moveFocus);
+      },
+      (e) => {
+        if (!signal.aborted && session.key() !== null)
+          replace(
+            main,
+            title("crondo"),
+            errorPanel(e, () => render(true)),
+          );
+      },
+    );
+    return;
+  }
+  // A read-only key cannot create jobs: no link to a form it could not send.
+  navLinks.create.hidden = !session.canWrite();
   const route = parseRoute(location.hash);
   navLinks.jobs.toggleAttribute("aria-current", route.name === "jobs");
   navLinks.create.toggleAttribute("aria-current", route.name === "new");

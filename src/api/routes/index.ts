@@ -9,6 +9,7 @@ import cronResume from "./cron-resume";
 import cronStats from "./cron-stats";
 import cronTrigger from "./cron-trigger";
 import cronUpdate from "./cron-update";
+import keyGet from "./key-get";
 import retentionGet from "./retention-get";
 import retentionSet from "./retention-set";
 import runsGet from "./runs-get";
@@ -30,4 +31,5 @@ export const routes: Route[] = [
   retentionSet,
   cronPreview,
   cronStats,
+  keyGet,
 ];

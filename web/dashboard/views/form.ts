@@ -2,7 +2,7 @@
 // (debounced, in the job's timezone), API error details placed next to their field.
 
 import type { CronRecord } from "../../../src/client";
-import { ApiError, api } from "../api";
+import { ApiError, api, session } from "../api";
 import { errorPanel, errorText, h, replace, title, toast } from "../dom";
 import {
   changes,
@@ -15,11 +15,21 @@ import {
   type Values,
 } from "../form-model";
 import { dateTime, relative, wallToIso } from "../format";
+import { readOnlyNote } from "../read-only";
 import { go, links, type Route, type ViewContext } from "../router";
 import { buildForm, type Control } from "./form-fields";
 
 export async function formView(ctx: ViewContext<Extract<Route, { name: "new" | "edit" }>>) {
   const { root, signal, route } = ctx;
+  if (!session.canWrite()) {
+    replace(
+      root,
+      title(route.name === "edit" ? "Edit job" : "New job"),
+      readOnlyNote(),
+      h("p", null, h("a", { href: links.jobs() }, "Back to the jobs")),
+    );
+    return;
+  }
   let job: CronRecord | undefined;
   if (route.name === "edit") {
     try {

@@ -2,11 +2,12 @@
 // whole configuration (the signing secret behind a "Show" toggle).
 
 import type { CronRecord, JobStats } from "../../../src/client";
-import { api, describe } from "../api";
+import { api, describe, session } from "../api";
 import { runChart } from "../chart";
 import { confirmDialog } from "../dialog";
 import { badge, errorPanel, errorText, h, mono, pair, replace, title, toast } from "../dom";
 import { dateTime, duration, percent } from "../format";
+import { disableForReadOnly, readOnlyNote } from "../read-only";
 import { go, links, poller, type Route, type ViewContext } from "../router";
 import { rel } from "./jobs";
 import { runsSection } from "./runs";
@@ -143,17 +144,23 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
   let fastUntil = 0;
   let poll = { now: () => {} };
 
+  const canWrite = session.canWrite();
   const pause = h("button", { type: "button" });
   const trigger = h("button", { type: "button", class: "primary" }, "Trigger now");
-  const edit = h("a", { href: links.edit(job.cron_id), class: "button" }, "Edit");
+  const edit = canWrite
+    ? h("a", { href: links.edit(job.cron_id), class: "button" }, "Edit")
+    : h("button", { type: "button" }, "Edit");
   const del = h("button", { type: "button", class: "danger" }, "Delete");
+  if (!canWrite) {
+    for (const b of [pause, trigger, edit, del]) disableForReadOnly(b as HTMLButtonElement);
+  }
 
   const render = () => {
     const key = JSON.stringify([job, stat]);
     if (key === lastJob) return;
     lastJob = key;
     pause.textContent = job.status === "paused" ? "Resume" : "Pause";
-    pause.disabled = job.status === "completed";
+    pause.disabled = !canWrite || job.status === "completed";
     replace(heading, title(job.name), badge(job.status));
     replace(stats, summary(job, stat));
     replace(config, configList(job, secretShown));
@@ -222,6 +229,7 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
       edit,
       del,
     ),
+    canWrite ? null : readOnlyNote(),
     stats,
     h(
       "section",

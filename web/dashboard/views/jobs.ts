@@ -2,9 +2,10 @@
 // descriptions from /preview and success rates from /stats filled in as they arrive.
 
 import { type CronRecord, JOB_STATUSES } from "../../../src/client";
-import { api, describe } from "../api";
+import { api, describe, session } from "../api";
 import { badge, type Child, errorPanel, h, replace, title } from "../dom";
 import { dateTime, percent, relative } from "../format";
+import { readOnlyNote } from "../read-only";
 import { go, links, type Route, type ViewContext } from "../router";
 
 const PAGE_SIZE = 20;
@@ -100,14 +101,16 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
     load();
   });
 
+  const canWrite = session.canWrite();
   replace(
     root,
     h(
       "div",
       { class: "view-head" },
       title("Jobs"),
-      h("a", { href: links.create(), class: "button primary" }, "New job"),
+      canWrite ? h("a", { href: links.create(), class: "button primary" }, "New job") : null,
     ),
+    canWrite ? null : readOnlyNote(),
     h("div", { class: "toolbar" }, h("label", { for: "status-filter" }, "Status"), filter, refresh),
     body,
     h("nav", { class: "pager", "aria-label": "Jobs pages" }, prev, where, next),
@@ -131,7 +134,7 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
             "div",
             { class: "panel empty" },
             h("p", null, status ? `No ${status} jobs.` : "No jobs yet."),
-            h("a", { href: links.create() }, "Create a job"),
+            canWrite ? h("a", { href: links.create() }, "Create a job") : null,
           ),
         );
       } else {

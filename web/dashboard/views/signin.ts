@@ -23,7 +23,9 @@ export function renderSignIn(root: HTMLElement, message: string, done: () => voi
       { id: "api-key-hint", class: "hint" },
       "Create one with ",
       h("code", null, "npm run keys -- create --tenant <id>"),
-      ". The key is kept in this browser tab only and forgotten when you sign out or close the tab.",
+      " (add ",
+      h("code", null, "--scope read"),
+      " for a key that can look but not change anything). The key is kept in this browser tab only and forgotten when you sign out or close the tab.",
     ),
     error,
     h("div", { class: "actions" }, submit),
@@ -40,8 +42,9 @@ export function renderSignIn(root: HTMLElement, message: string, done: () => voi
     submit.disabled = true;
     error.textContent = "";
     try {
-      if (await verifyKey(key)) {
-        session.signIn(key);
+      const info = await verifyKey(key);
+      if (info) {
+        session.signIn(key, info);
         done();
         return;
       }

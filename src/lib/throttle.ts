@@ -1,0 +1,24 @@
+/**
+ * "At most once per interval per key", in memory (one isolate). Used for the API key
+ * last-use stamp: the store's own condition bounds the writes across isolates, this
+ * spares an isolate the write it knows is not due. Bounded: when full, the oldest
+ * entries go first (a forgotten key is merely written again, which the store refuses).
+ */
+export class Throttle {
+  private readonly last = new Map<string, number>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** True (and remembered) when `key` was not let through within the last interval. */
+  due(key: string, now: number): boolean {
+    const previous = this.last.get(key);
+    if (previous !== undefined && now - previous < this.intervalMs) return false;
+    this.last.delete(key);
+    if (this.last.size >= this.maxEntries) this.last.delete(this.last.keys().next().value!);
+    this.last.set(key, now);
+    return true;
+  }
+}
