@@ -10,6 +10,9 @@ import { fixed, machineLine, mdTable } from "./lib.mjs";
  * The figures before (BENCHMARKS.md "Where the time goes", 2026-11-24: the variant
  * "crondo as committed", and the crondo row of that day's full bench run at N = 100).
  */
+/** The CPU the before figures were measured on (BENCHMARKS.md of 2026-11-24). */
+export const BEFORE_CPU = "Intel(R) Xeon(R) Processor";
+
 export const BEFORE = [
   {
     label: "before: crondo as committed, 2026-11-24 (precision.mjs, 20 s window)",
@@ -77,7 +80,7 @@ export function render({ result, info, command, duration }) {
   ];
   if (now) {
     lines.push(
-      `- Now vs before (${fixed(before.total, 2)} ms): **${fixed(now.total, 2)} ms** per delivery (${now.total <= before.total ? "−" : "+"}${fixed(Math.abs(now.total - before.total), 2)} ms; workerd ${fixed(now.workerd, 2)} vs ${fixed(before.workerd, 2)}, node ${fixed(now.node, 2)} vs ${fixed(before.node, 2)}); ${Math.round(now.deliveries)} deliveries, ${fixed(now.cores, 2)} of ${info.cores} cores. CPU figures on a shared 2-core machine vary by some tenths of a millisecond between runs.`,
+      `- Now vs before (${fixed(before.total, 2)} ms): **${fixed(now.total, 2)} ms** per delivery (${now.total <= before.total ? "−" : "+"}${fixed(Math.abs(now.total - before.total), 2)} ms; workerd ${fixed(now.workerd, 2)} vs ${fixed(before.workerd, 2)}, node ${fixed(now.node, 2)} vs ${fixed(before.node, 2)}); ${Math.round(now.deliveries)} deliveries, ${fixed(now.cores, 2)} of ${info.cores} cores. CPU figures on a shared 2-core machine vary by some tenths of a millisecond between runs.${info.cpuModel === BEFORE_CPU ? "" : ` The before figures were measured on another CPU (${BEFORE_CPU}; this run: ${info.cpuModel}), so the comparison is indicative only.`}`,
     );
   }
   lines.push("");

@@ -675,7 +675,7 @@ export function render({ results, info, command, duration, warmup, chart = true 
     }
     if (r.dofloor?.delivered > 0 && r.dofloorEarly?.delivered > 0) {
       notes.push(
-        `Early wake on the bare Durable Object: p99 ${ms(r.dofloor.p99)} → ${ms(r.dofloorEarly.p99)} ms (p50 ${ms(r.dofloor.p50)} → ${ms(r.dofloorEarly.p50)} ms): what waking ${EARLY_LEAD_MS} ms ahead and sending on a timer gains on this runtime before any scheduler code runs.`,
+        `Early wake on the bare Durable Object: p99 ${ms(r.dofloor.p99)} → ${ms(r.dofloorEarly.p99)} ms (p50 ${ms(r.dofloor.p50)} → ${ms(r.dofloorEarly.p50)} ms): what waking ${EARLY_LEAD_MS} ms ahead and sending on a timer changes on this runtime before any scheduler code runs (a stall of the machine during one of the two windows shows in its p99 and max).`,
       );
     }
     for (const [label, f] of [

@@ -264,7 +264,7 @@ function summary({ info, prec, chart, api, over, d1, d1Section }) {
       ? `${fixed(nowCpu.total, 2)} ms = workerd ${fixed(nowCpu.workerd, 2)} + node ${fixed(nowCpu.node, 2)}${nowCpu.other > 0.005 ? ` + other ${fixed(nowCpu.other, 2)}` : ""}`
       : "–",
     nowCpu
-      ? `${nowCpu.total <= before.total ? "lower" : "higher"} than before (no threshold)`
+      ? `${nowCpu.total <= before.total ? "lower" : "higher"} than before (no threshold${info.cpuModel === cpu.BEFORE_CPU ? "" : "; before was measured on another CPU"})`
       : "not measured",
     "cpu",
   ]);
