@@ -4,6 +4,7 @@ import type { Route } from "../../src/api/route";
 import { routes } from "../../src/api/routes";
 import { FINISHED_STATES } from "../../src/job/types";
 import { sha256Hex } from "../../src/lib/crypto";
+import { keyStorageName } from "../../src/lib/key-names.mjs";
 import { DEFAULT_SCOPES, type KeyScope } from "../../src/lib/key-record.mjs";
 import { INSERT_KEY, REVOKE_KEY } from "../../src/store/api-keys-sql.mjs";
 import { waitFor } from "../helpers/wait";
@@ -43,14 +44,14 @@ export async function createKey(tenant: string, opts: KeyOptions = {}): Promise<
       .bind(hash, tenant, "test", JSON.stringify(scopes), now, expires)
       .run();
   }
-  await env.KEYS.put(`apikey:${hash}`, JSON.stringify(record));
+  await env.KEYS.put(keyStorageName(hash), JSON.stringify(record));
   return key;
 }
 
 /** What `npm run keys -- revoke` does: the D1 row first (the same statement), then KV. */
 export async function revokeKey(key: string, { keepKv = false } = {}): Promise<void> {
   const hash = await sha256Hex(key);
-  const raw = await env.KEYS.get(`apikey:${hash}`);
+  const raw = await env.KEYS.get(keyStorageName(hash));
   const record = JSON.parse(raw ?? "{}") as { tenant_id?: string; scopes?: string[] };
   await env.DB.prepare(REVOKE_KEY)
     .bind(
@@ -62,7 +63,7 @@ export async function revokeKey(key: string, { keepKv = false } = {}): Promise<v
       Date.now(),
     )
     .run();
-  if (!keepKv) await env.KEYS.delete(`apikey:${hash}`);
+  if (!keepKv) await env.KEYS.delete(keyStorageName(hash));
 }
 
 /** Bodies that would succeed, by operation (the seed's spellings where it has them). */

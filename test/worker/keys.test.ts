@@ -7,6 +7,7 @@ import { newApp } from "../../src/api/app";
 import { routeScope } from "../../src/api/route";
 import { routes } from "../../src/api/routes";
 import { sha256Hex } from "../../src/lib/crypto";
+import { keyStorageName } from "../../src/lib/key-names.mjs";
 import { touchKey } from "../../src/store/api-keys";
 import { TOUCH_KEY } from "../../src/store/api-keys-sql.mjs";
 import { api, createKey, ROUTE_CALLS, receiverUrl, revokeKey, waitForRun } from "./helpers";
@@ -149,7 +150,7 @@ describe("an expired key", () => {
 describe("a revoked key, while KV still serves its old record", () => {
   /** KV as a stale cache would answer: the record as it was before the revocation. */
   async function staleKv(key: string) {
-    const old = await env.KEYS.get(`apikey:${await sha256Hex(key)}`);
+    const old = await env.KEYS.get(keyStorageName(await sha256Hex(key)));
     expect(old).not.toBeNull();
     return vi.spyOn(env.KEYS, "get").mockResolvedValue(old as never);
   }
@@ -159,7 +160,7 @@ describe("a revoked key, while KV still serves its old record", () => {
     expect((await api("GET", `/v1/cron/get/${cronId}`, key)).status).toBe(200);
     const kv = await staleKv(key);
     await revokeKey(key);
-    expect(await env.KEYS.get(`apikey:${await sha256Hex(key)}`)).not.toBeNull(); // stale
+    expect(await env.KEYS.get(keyStorageName(await sha256Hex(key)))).not.toBeNull(); // stale
     const before = await jobNow();
     for (const call of ROUTE_CALLS) {
       const res = await api(call.method, call.path(cronId, runId), key, call.body);
