@@ -1,6 +1,7 @@
 // Exhaustive tests of the pure scheduling core: every policy × event.
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
+import { WINDOW_DEFAULTS } from "../../../src/job/defaults";
 import type { AttemptResult, JobConfig, JobState } from "../../../src/job/types";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");
@@ -24,6 +25,7 @@ function config(over: Partial<JobConfig> = {}): JobConfig {
     max_runs: null,
     on_failure_webhook: null,
     retention_days: 30,
+    ...WINDOW_DEFAULTS,
     ...over,
   };
 }

@@ -4,6 +4,7 @@
 // configuration changes go at once; nothing is ever lost, only later.
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
+import { WINDOW_DEFAULTS } from "../../../src/job/defaults";
 import {
   HistoryWrites,
   INDEX_REFRESH_MS,
@@ -45,6 +46,7 @@ function everySecond(now = T0): JobState {
         max_runs: null,
         on_failure_webhook: null,
         retention_days: 30,
+        ...WINDOW_DEFAULTS,
       },
     },
     now,

@@ -3,6 +3,7 @@
 // skip_reason on every skipped run, and pre-armed firing.
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
+import { WINDOW_DEFAULTS } from "../../../src/job/defaults";
 import type { AttemptResult, JobConfig, JobState, OverlapPolicy } from "../../../src/job/types";
 import { OVERLAP_POLICIES } from "../../../src/job/types";
 
@@ -41,6 +42,7 @@ function job(over: Partial<JobConfig> = {}): JobState {
         max_runs: null,
         on_failure_webhook: null,
         retention_days: 30,
+        ...WINDOW_DEFAULTS,
         ...over,
       },
     },
