@@ -18,6 +18,7 @@ const BODIES: Record<string, unknown> = {
   "cron.trigger": { job_id: "ignored" },
   "cron.retention.set": { retention_days: 3 },
   "cron.preview": { schedule: "* * * * *" },
+  "cron.backfill": { from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:10:00Z" },
 };
 const fill = (path: string, id: string, run: string) =>
   path.replace(/:(\w+)/g, (_m, name: string) => {
