@@ -3,66 +3,18 @@
 // catch-up window, and backfill lanes — pure, without a runtime.
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
-import { upgradeState, WINDOW_DEFAULTS } from "../../../src/job/defaults";
+import { upgradeState } from "../../../src/job/defaults";
 import { fireAt } from "../../../src/job/slots";
-import type { AttemptResult, JobConfig, JobState, RunRow } from "../../../src/job/types";
+import type { JobConfig, JobState } from "../../../src/job/types";
+import { ctx, newJob, result, rows, SEC, starts } from "./fixtures";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");
-const SEC = 1000;
 const MIN = 60 * SEC;
 
-let seq = 0;
-const ctx = (now: number, leadMs = 0): core.CoreCtx => ({
-  now,
-  newRunId: () => `run_${String(++seq).padStart(26, "0")}`,
-  random: () => 0.5,
-  leadMs,
-});
-
-function job(over: Partial<JobConfig> = {}, now = T0): JobState {
-  return core.createJob(
-    {
-      cron_id: "cron_W",
-      tenant_id: "t",
-      signing_secret: "s",
-      enabled: true,
-      config: {
-        name: "job",
-        schedule: "* * * * * *",
-        run_at: null,
-        url: "https://example.com/",
-        method: "POST",
-        payload: null,
-        headers: {},
-        timezone: "UTC",
-        retries: 0,
-        retry_backoff_seconds: 10,
-        timeout_seconds: 30,
-        overlap_policy: "allow",
-        max_concurrency: 10,
-        max_runs: null,
-        on_failure_webhook: null,
-        retention_days: 30,
-        ...WINDOW_DEFAULTS,
-        ...over,
-      },
-    },
-    now,
-  ).state;
-}
-
-const ok = (at: number): AttemptResult => ({
-  started_at: at,
-  duration_ms: 5,
-  ok: true,
-  response_status: 200,
-  error: null,
-  response_body: "",
-  retry_after_seconds: null,
-});
-const rows = (s: core.Step): RunRow[] =>
-  s.effects.flatMap((e) => (e.type === "write_run" ? [e.row] : []));
-const starts = (s: core.Step) => s.effects.filter((e) => e.type === "start_attempt");
+/** An every-second job (no retries, 30 s timeout) with `over` on top. */
+const job = (over: Partial<JobConfig> = {}): JobState =>
+  newJob(T0, { retries: 0, timeout_seconds: 30, ...over }, "cron_W");
+const ok = (at: number) => result(200, at);
 
 /** Finishes every running run of `s` with a 200 at `now`, applying each step. */
 function finishAll(s: JobState, now: number): { s: JobState; steps: core.Step[] } {
