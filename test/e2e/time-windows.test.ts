@@ -8,37 +8,34 @@
 //   - a jittered job with end_at: each request carries its nominal slot, each run fires at
 //     its fire_at, nothing after end_at, and the job completes.
 // Timing is judged from crondo's records (scheduled_for, fire_at, started_at, finished_at).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Received, type Receiver, startReceiver } from "../helpers/receiver";
+import { describe, expect, it } from "vitest";
+import type { Received } from "../helpers/receiver";
 import { waitFor } from "../helpers/wait";
-import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
 import { allRuns, client, requestsTo, sleep, uniquePath } from "./client";
+import { crashServers, restartOnSameState } from "./crash-servers";
 
 /** How long crondo stays down. */
 const DOWN_MS = 4000;
 const SEC = 1000;
 const FINAL = new Set(["succeeded", "failed", "skipped", "cancelled"]);
 
-let first: CrondoServer | undefined;
-let second: CrondoServer | undefined;
-let receiver: Receiver | undefined;
+const servers = crashServers();
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-  first = await startCrondo();
-});
+/** A client of the server running now (the restarted one, once the crash test has run). */
+async function currentApi(tenant: string) {
+  const server = servers.second ?? servers.first!;
+  return client(server.url, await server.keyFor(tenant));
+}
 
-afterAll(async () => {
-  try {
-    await second?.cleanup();
-  } finally {
-    try {
-      await first?.cleanup();
-    } finally {
-      await receiver?.close();
-    }
-  }
-});
+/** Creates a job calling the receiver at `path`; returns its record. */
+async function createJob(api: ReturnType<typeof client>, path: string, body: object) {
+  const res = await api.post("/v1/cron/create", {
+    url: `${servers.receiver!.url}${path}`,
+    ...body,
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body.data;
+}
 
 const slotOf = (r: Received) => Date.parse(r.headers["x-cron-scheduled-at"] ?? "");
 const t = (iso: string) => Date.parse(iso);
@@ -57,8 +54,9 @@ async function settledRuns(api: ReturnType<typeof client>, cronId: string, start
 
 describe("misfire policies across a SIGKILL of wrangler dev", () => {
   it("run_once, run_all, skip and a short catch-up window each do what SPEC §10 says", async () => {
-    const key = await first!.keyFor("e2e-misfire");
-    const api1 = client(first!.url, key);
+    const key = await servers.first!.keyFor("e2e-misfire");
+    const api1 = client(servers.first!.url, key);
+
     const specs = {
       run_once: { misfire_policy: "run_once" },
       run_all: { misfire_policy: "run_all" },
@@ -69,32 +67,26 @@ describe("misfire policies across a SIGKILL of wrangler dev", () => {
     const jobs: Record<string, { cron_id: string; path: string }> = {};
     for (const [name, over] of Object.entries(specs)) {
       const path = uniquePath(`ok/misfire-${name}`);
-      const res = await api1.post("/v1/cron/create", {
+      const job = await createJob(api1, path, {
         name: `misfire ${name}`,
         schedule: "* * * * * *",
-        url: `${receiver!.url}${path}`,
         ...over,
       });
-      expect(res.status, res.text).toBe(201);
-      expect(res.body.data).toMatchObject(over);
-      jobs[name] = { cron_id: res.body.data.cron_id, path };
+      expect(job).toMatchObject(over);
+      jobs[name] = { cron_id: job.cron_id, path };
     }
-    const delivered = (name: string) => requestsTo(receiver!.requests, jobs[name]!.path);
+    const delivered = (name: string) => requestsTo(servers.receiver!.requests, jobs[name]!.path);
     await waitFor(() => Object.keys(jobs).every((n) => delivered(n).length >= 3), {
       what: "3 deliveries of every job before the kill",
       timeoutMs: 30_000,
     });
 
     const killAt = Date.now();
-    await first!.stop("SIGKILL");
+    await servers.first!.stop("SIGKILL");
     // Not a wait for an event: the downtime itself, the span of slots missed.
     await sleep(DOWN_MS);
     const restartBegan = Date.now();
-    try {
-      second = await startCrondo({ persistTo: first!.persistTo, port: first!.port });
-    } catch {
-      second = await startCrondo({ persistTo: first!.persistTo });
-    }
+    const second = await restartOnSameState(servers);
     const api = client(second.url, key);
     const restartAt = Date.now();
     // Every job is back and delivers on-time slots for a few seconds (run_all's catch-up
@@ -199,18 +191,10 @@ describe("misfire policies across a SIGKILL of wrangler dev", () => {
 
 describe("backfill while the schedule fires", () => {
   it("delivers 30 past slots one at a time in slot order; scheduled runs keep every slot", async () => {
-    const server = second ?? first!;
-    const key = await server.keyFor("e2e-backfill");
-    const api = client(server.url, key);
+    const api = await currentApi("e2e-backfill");
     const path = uniquePath("slow/150/backfill");
-    const created = await api.post("/v1/cron/create", {
-      name: "backfill",
-      schedule: "* * * * * *",
-      url: `${receiver!.url}${path}`,
-    });
-    expect(created.status, created.text).toBe(201);
-    const id = created.body.data.cron_id;
-    const sent = () => requestsTo(receiver!.requests, path);
+    const id = (await createJob(api, path, { name: "backfill", schedule: "* * * * * *" })).cron_id;
+    const sent = () => requestsTo(servers.receiver!.requests, path);
     await waitFor(() => sent().length >= 2, { what: "two scheduled deliveries" });
 
     const from = Math.floor(Date.now() / SEC) * SEC - 60 * SEC;
@@ -281,21 +265,17 @@ describe("backfill while the schedule fires", () => {
 
 describe("a jittered job with end_at", () => {
   it("sends the nominal slot, fires each run at its fire_at, nothing after end_at, then completes", async () => {
-    const server = second ?? first!;
-    const key = await server.keyFor("e2e-end-at");
-    const api = client(server.url, key);
+    const api = await currentApi("e2e-end-at");
     const path = uniquePath("ok/end-at");
     const endAt = Date.now() + 6 * SEC;
-    const created = await api.post("/v1/cron/create", {
+    const created = await createJob(api, path, {
       name: "ends",
       schedule: "*/2 * * * * *",
-      url: `${receiver!.url}${path}`,
       jitter_seconds: 1,
       end_at: new Date(endAt).toISOString(),
     });
-    expect(created.status, created.text).toBe(201);
-    const id = created.body.data.cron_id;
-    expect(created.body.data).toMatchObject({ jitter_seconds: 1, status: "active" });
+    const id = created.cron_id;
+    expect(created).toMatchObject({ jitter_seconds: 1, status: "active" });
 
     const done = await waitFor(
       async () => {
@@ -321,7 +301,7 @@ describe("a jittered job with end_at", () => {
     }
     // The last slot at or before end_at was the last one run.
     expect(t(runs[runs.length - 1].scheduled_for)).toBeGreaterThan(endAt - 2 * SEC);
-    const requests = requestsTo(receiver!.requests, path);
+    const requests = requestsTo(servers.receiver!.requests, path);
     expect(requests.map(slotOf)).toEqual(runs.map((r) => t(r.scheduled_for)));
     expect(new Set(runs.map((r) => t(r.fire_at) - t(r.scheduled_for))).size).toBeGreaterThan(1);
   });
