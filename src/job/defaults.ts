@@ -46,9 +46,9 @@ type StoredRun<T> = Omit<T, "fire_at" | "lane" | "backfill_id"> & Partial<T>;
 export function upgradeState(
   stored: Omit<
     JobState,
-    "next_slot" | "pending_missed" | "catchup" | "backfills" | "active" | "queue"
+    "next_slot" | "pending_missed" | "catchups" | "backfills" | "active" | "queue"
   > &
-    Partial<Pick<JobState, "next_slot" | "pending_missed" | "catchup" | "backfills">> & {
+    Partial<Pick<JobState, "next_slot" | "pending_missed" | "catchups" | "backfills">> & {
       active: StoredRun<ActiveRun>[];
       queue: StoredRun<QueuedRun>[];
     },
@@ -58,7 +58,7 @@ export function upgradeState(
     ...rest,
     next_slot: stored.next_slot ?? stored.next_run_at,
     pending_missed: stored.pending_missed ?? 0,
-    catchup: stored.catchup ?? null,
+    catchups: stored.catchups ?? [],
     backfills: stored.backfills ?? [],
     active: stored.active.map((r) => ({
       ...r,

@@ -158,8 +158,8 @@ export interface JobState {
   queue: QueuedRun[];
   /** Missed slots not yet reported: the next run started from the schedule counts them. */
   pending_missed: number;
-  /** run_all: the missed slots still to deliver. */
-  catchup: Lane | null;
+  /** run_all: the missed slots still to deliver, one lane per gap (the first delivers). */
+  catchups: Lane[];
   /** Backfills waiting, in the order they were asked for; the first one is delivering. */
   backfills: Lane[];
   created_at: number;

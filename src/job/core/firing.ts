@@ -2,7 +2,7 @@
 // the slots that have come — start, queue or skip one, or hand missed ones to the
 // catch-up lane — and when to wake next.
 import { dueSlots, fireAt } from "../slots";
-import type { JobState, OverlapPolicy, SkipReason } from "../types";
+import type { JobState, Lane, OverlapPolicy, SkipReason } from "../types";
 import { startLanes } from "./lanes";
 import {
   cancelRuns,
@@ -105,19 +105,15 @@ function fireDueSlots(state: JobState, ctx: CoreCtx): Step {
   if (onTime) fire(cur.pending_missed);
   else if (policy === "run_once" && recentLatest) fire(due.total - 1 + cur.pending_missed);
   else if (policy === "run_all" && due.firstRecent !== null) {
-    const recent = due.total - due.old;
-    const lane = cur.catchup;
-    cur = {
-      ...cur,
-      pending_missed: 0,
-      catchup: {
-        backfill_id: null,
-        after: lane ? lane.after : due.firstRecent - 1,
-        until: due.latest,
-        remaining: (lane?.remaining ?? 0) + recent,
-        missed: (lane?.missed ?? 0) + due.old + cur.pending_missed,
-      },
+    // One lane per gap: slots fired on time since an earlier gap are not in this one.
+    const lane: Lane = {
+      backfill_id: null,
+      after: due.firstRecent - 1,
+      until: due.latest,
+      remaining: due.total - due.old,
+      missed: due.old + cur.pending_missed,
     };
+    cur = { ...cur, pending_missed: 0, catchups: [...cur.catchups, lane] };
   } else cur = { ...cur, pending_missed: cur.pending_missed + due.total };
   return { state: { ...cur, ...computeStatus(cur, now, true) }, effects };
 }

@@ -30,7 +30,7 @@ export function createJob(init: NewJob, now: number): Step {
     active: [],
     queue: [],
     pending_missed: 0,
-    catchup: null,
+    catchups: [],
     backfills: [],
     created_at: now,
     updated_at: now,
@@ -46,7 +46,7 @@ export function pause(state: JobState, now: number): Step {
     status: "paused",
     next_run_at: null,
     next_slot: null,
-    catchup: null,
+    catchups: [],
     pending_missed: 0,
     updated_at: now,
   });
@@ -78,7 +78,7 @@ export function update(state: JobState, patch: ConfigPatch, now: number): Step {
   const next: JobState = { ...state, config, status, updated_at: now };
   // Slots of another schedule are not the missed slots of this one.
   if (fields.schedule != null || fields.run_at != null || fields.timezone !== undefined)
-    next.catchup = null;
+    next.catchups = [];
   return unchanged({ ...next, ...computeStatus(next, now) });
 }
 

@@ -12,21 +12,21 @@ import type { CoreCtx, Effect, Step } from "./step";
 export const MAX_BACKFILLS = 10;
 export const MAX_BACKFILL_SLOTS = 1000;
 
-const laneOf = (state: JobState, kind: LaneKind): Lane | null =>
-  kind === "catchup" ? state.catchup : (state.backfills[0] ?? null);
+/** Where the lanes of each kind wait; the first of each delivers. */
+const FIELD = { catchup: "catchups", backfill: "backfills" } as const;
+
+const laneOf = (state: JobState, kind: LaneKind): Lane | null => state[FIELD[kind]][0] ?? null;
 
 /** The job without the lane `kind` is delivering (it is done, or may not go on). */
-function dropLane(state: JobState, kind: LaneKind): JobState {
-  return kind === "catchup"
-    ? { ...state, catchup: null }
-    : { ...state, backfills: state.backfills.slice(1) };
-}
+const dropLane = (state: JobState, kind: LaneKind): JobState => ({
+  ...state,
+  [FIELD[kind]]: state[FIELD[kind]].slice(1),
+});
 
-function withLane(state: JobState, kind: LaneKind, lane: Lane): JobState {
-  return kind === "catchup"
-    ? { ...state, catchup: lane }
-    : { ...state, backfills: [lane, ...state.backfills.slice(1)] };
-}
+const withLane = (state: JobState, kind: LaneKind, lane: Lane): JobState => ({
+  ...state,
+  [FIELD[kind]]: [lane, ...state[FIELD[kind]].slice(1)],
+});
 
 /** Catch-up runs are scheduled runs: never while paused, never past max_runs. */
 function catchupStopped(state: JobState): boolean {
@@ -43,7 +43,7 @@ export function startLanes(state: JobState, ctx: CoreCtx): Step {
       const lane = laneOf(cur, kind);
       if (lane === null || cur.active.some((r) => r.lane === kind)) break;
       if (kind === "catchup" && catchupStopped(cur)) {
-        cur = dropLane(cur, kind);
+        cur = { ...cur, catchups: [] };
         break;
       }
       const slot = windowSlotAfter(cur.config, lane.after);

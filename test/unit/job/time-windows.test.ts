@@ -176,7 +176,7 @@ describe("misfire policies (SPEC §5, §10)", () => {
     expect(rows(step)).toMatchObject([
       { trigger: "schedule", scheduled_for: T0 + SEC, missed_slots: 0, state: "running" },
     ]);
-    expect(step.state.catchup).toMatchObject({ remaining: 5, until: T0 + 6 * SEC });
+    expect(step.state.catchups).toMatchObject([{ remaining: 5, until: T0 + 6 * SEC }]);
     expect(step.state.next_run_at).toBe(T0 + 7 * SEC);
     let s = step.state;
     const delivered = [rows(step)[0]!.scheduled_for];
@@ -196,7 +196,30 @@ describe("misfire policies (SPEC §5, §10)", () => {
     const last = s.active.find((r) => r.lane === "catchup")!;
     step = core.attemptFinished(s, last.run_id, 1, ok(now + 10), ctx(now + 10));
     expect(rows(step).filter((r) => r.state === "running")).toEqual([]);
-    expect(step.state.catchup).toBeNull();
+    expect(step.state.catchups).toEqual([]);
+  });
+
+  it("run_all: a second gap while catching up is caught up too, no slot twice", () => {
+    let s = downFor("run_all", 5).state; // slots +1 … +5 missed; +1 in flight
+    s = core.wake(s, ctx(T0 + 6 * SEC)).state; // on time: +6
+    s = core.wake(s, ctx(T0 + 7 * SEC)).state; // on time: +7
+    s = core.wake(s, ctx(T0 + 12 * SEC + 400)).state; // down again: +8 … +12 missed
+    const caughtUp: number[] = s.active
+      .filter((r) => r.lane === "catchup")
+      .map((r) => r.scheduled_for);
+    let now = T0 + 12_500;
+    for (let i = 0; i < 20; i++) {
+      const run = s.active.find((r) => r.lane === "catchup");
+      if (!run) break;
+      now += 10;
+      const step = core.attemptFinished(s, run.run_id, 1, ok(now), ctx(now));
+      caughtUp.push(
+        ...step.state.active.filter((r) => r.lane === "catchup").map((r) => r.scheduled_for),
+      );
+      s = step.state;
+    }
+    expect(caughtUp.map((t) => (t - T0) / SEC)).toEqual([1, 2, 3, 4, 5, 8, 9, 10, 11, 12]);
+    expect(s.catchups).toEqual([]);
   });
 
   it("run_all: on-time slots keep firing while the catch-up lane delivers", () => {
@@ -213,7 +236,7 @@ describe("misfire policies (SPEC §5, §10)", () => {
     const step = downFor("run_all", 10, { catchup_window_seconds: 3 });
     // Woken at +10.4 s: slots +8, +9, +10 are inside the 3 s window, +1 … +7 are not.
     expect(rows(step)).toMatchObject([{ scheduled_for: T0 + 8 * SEC, missed_slots: 7 }]);
-    expect(step.state.catchup).toMatchObject({ remaining: 2, missed: 0 });
+    expect(step.state.catchups).toMatchObject([{ remaining: 2, missed: 0 }]);
   });
 
   it("run_all under overlap_policy skip: the catch-up run does not make on-time slots skip", () => {
@@ -225,7 +248,7 @@ describe("misfire policies (SPEC §5, §10)", () => {
   it("pause drops the catch-up lane", () => {
     const step = downFor("run_all", 5);
     const paused = core.pause(step.state, T0 + 5500).state;
-    expect(paused.catchup).toBeNull();
+    expect(paused.catchups).toEqual([]);
     const run = paused.active[0]!;
     const done = core.attemptFinished(paused, run.run_id, 1, ok(T0 + 6 * SEC), ctx(T0 + 6 * SEC));
     expect(starts(done)).toEqual([]);
@@ -325,13 +348,20 @@ describe("backfill lanes", () => {
 describe("state stored before time windows", () => {
   it("reads with fire_at = slot, no lanes, nothing pending", () => {
     const s = core.wake(job(), ctx(T0 + SEC)).state;
-    const { next_slot: _a, pending_missed: _b, catchup: _c, backfills: _d, config: _e, ...old } = s;
+    const {
+      next_slot: _a,
+      pending_missed: _b,
+      catchups: _c,
+      backfills: _d,
+      config: _e,
+      ...old
+    } = s;
     const oldActive = old.active.map(({ fire_at: _f, lane: _l, backfill_id: _b2, ...r }) => r);
     const up = upgradeState({ ...old, active: oldActive, queue: [] } as never);
     expect(up).toMatchObject({
       next_slot: s.next_run_at,
       pending_missed: 0,
-      catchup: null,
+      catchups: [],
       backfills: [],
     });
     expect(up.active[0]).toMatchObject({ fire_at: T0 + SEC, lane: null, backfill_id: null });
