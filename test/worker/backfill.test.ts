@@ -152,6 +152,22 @@ describe("cron.backfill", () => {
         label,
       ).toContain(field);
     }
+    // Nothing changed: no backfill run, the record as it was.
+    expect((await runsOf(key, id)).filter((r) => r.trigger === "backfill")).toEqual([]);
+    const unchanged = (await api("GET", `/v1/cron/get/${id}`, key)).body.data;
+    expect({
+      ...unchanged,
+      next_run_at: null,
+      last_run_at: null,
+      last_run_state: null,
+      run_count: 0,
+    }).toEqual({
+      ...record,
+      next_run_at: null,
+      last_run_at: null,
+      last_run_state: null,
+      run_count: 0,
+    });
     // Exactly 1,000 slots is fine.
     const fine = await api("POST", `/v1/cron/backfill/${id}`, key, {
       from: iso(minuteFloor() - 1000 * MIN),
@@ -172,7 +188,6 @@ describe("cron.backfill", () => {
     expect(oneShot.status).toBe(400);
     expect(oneShot.body.error.details.map((d: { path: string }) => d.path)).toContain("schedule");
     expect(await runsOf(key, once.body.data.cron_id)).toEqual([]);
-    expect(record.cron_id).toBe(id);
   });
 
   it("another tenant's job is a 404, and nothing runs", async () => {
