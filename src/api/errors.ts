@@ -59,10 +59,13 @@ export const notFound = (what = "cron job") => new ApiError("NOT_FOUND", `${what
 const FAILURE_ERROR: Record<FailureCode, ErrorCode> = {
   NOT_FOUND: "NOT_FOUND",
   QUOTA_EXCEEDED: "QUOTA_EXCEEDED",
+  INVALID_INPUT: "VALIDATION_ERROR",
   INTERNAL: "INTERNAL",
 };
 
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(FAILURE_ERROR[outcome.code], outcome.message);
+  const details =
+    outcome.path === undefined ? [] : [{ path: outcome.path, message: outcome.message }];
+  throw new ApiError(FAILURE_ERROR[outcome.code], outcome.message, details);
 }

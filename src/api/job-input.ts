@@ -2,12 +2,13 @@
 // folds the seed's alias spellings, checks cron, zone, URLs and run_at.
 
 import { checkTargetUrl } from "../delivery/url-guard";
-import type { ConfigPatch } from "../job/core";
+import { type ConfigPatch, windowProblem } from "../job/core";
 import { CONFIG_DEFAULTS } from "../job/defaults";
 import type { JobConfig, Json } from "../job/types";
 import { compileSchedule, hasZonePrefix, ScheduleError } from "../schedule";
+import type { FireWindow } from "../schedule/window";
 import { ApiError, type ErrorDetail } from "./errors";
-import type { CreateJobInput, UpdateJobInput } from "./schemas";
+import type { CreateJobInput, PreviewInput, UpdateJobInput } from "./schemas";
 
 const ALIASES = {
   schedule: ["schedule", "cron_expr"],
@@ -67,6 +68,24 @@ export function parseInstant(value: string, path: string): number {
     );
   }
   return ms;
+}
+
+const instantOrNull = (value: string | null | undefined, path: string) =>
+  value == null ? null : parseInstant(value, path);
+
+/** end_at: SPEC §10 — in the future (a window already over would never fire). */
+function checkEndAt(endAt: number | null, now: number): void {
+  if (endAt !== null && endAt <= now) {
+    throw new ApiError("VALIDATION_ERROR", "end_at must be in the future", [
+      { path: "end_at", message: "must be in the future" },
+    ]);
+  }
+}
+
+function checkWindow(config: Pick<JobConfig, "start_at" | "end_at">): void {
+  const problem = windowProblem(config);
+  if (problem)
+    throw new ApiError("VALIDATION_ERROR", `${problem.path} ${problem.message}`, [problem]);
 }
 
 function checkUrl(value: string, path: string, allowPrivate: boolean): string {
@@ -138,6 +157,10 @@ export function normalizeCreate(
     run_at = futureRunAt(input.run_at!, opts.now);
   }
   const url = checkUrl(urlIn!, spelling(raw, "url"), opts.allowPrivate);
+  const start_at = instantOrNull(input.start_at, "start_at");
+  const end_at = instantOrNull(input.end_at, "end_at");
+  checkEndAt(end_at, opts.now);
+  checkWindow({ start_at, end_at });
   return {
     name: input.name ?? defaultName(url),
     schedule: schedule ?? null,
@@ -158,6 +181,12 @@ export function normalizeCreate(
         ? null
         : checkUrl(input.on_failure_webhook, "on_failure_webhook", opts.allowPrivate),
     retention_days: input.retention_days ?? CONFIG_DEFAULTS.retention_days,
+    start_at,
+    end_at,
+    jitter_seconds: input.jitter_seconds ?? CONFIG_DEFAULTS.jitter_seconds,
+    exclude_dates: input.exclude_dates ? [...input.exclude_dates].sort() : [],
+    misfire_policy: input.misfire_policy ?? CONFIG_DEFAULTS.misfire_policy,
+    catchup_window_seconds: input.catchup_window_seconds ?? CONFIG_DEFAULTS.catchup_window_seconds,
     enabled: input.enabled ?? true,
   };
 }
@@ -214,6 +243,32 @@ export function normalizeUpdate(
         : checkUrl(input.on_failure_webhook, "on_failure_webhook", opts.allowPrivate);
   }
   if (input.retention_days !== undefined) patch.retention_days = input.retention_days;
+  // SPEC §10; whether end_at still follows the stored start_at is the job's own check.
+  if (input.start_at !== undefined) patch.start_at = instantOrNull(input.start_at, "start_at");
+  if (input.end_at !== undefined) {
+    patch.end_at = instantOrNull(input.end_at, "end_at");
+    checkEndAt(patch.end_at, opts.now);
+  }
+  if (patch.start_at !== undefined && patch.end_at !== undefined)
+    checkWindow({ start_at: patch.start_at, end_at: patch.end_at });
+  if (input.jitter_seconds !== undefined) patch.jitter_seconds = input.jitter_seconds;
+  if (input.exclude_dates !== undefined) patch.exclude_dates = [...input.exclude_dates].sort();
+  if (input.misfire_policy !== undefined) patch.misfire_policy = input.misfire_policy;
+  if (input.catchup_window_seconds !== undefined)
+    patch.catchup_window_seconds = input.catchup_window_seconds;
   if (input.enabled !== undefined) patch.enabled = input.enabled;
   return patch;
+}
+
+/** The window a preview applies (SPEC §10): the same rules as a job's. */
+export function previewWindow(input: PreviewInput): FireWindow {
+  const start_at = instantOrNull(input.start_at, "start_at");
+  const end_at = instantOrNull(input.end_at, "end_at");
+  checkWindow({ start_at, end_at });
+  return {
+    start_at,
+    end_at,
+    exclude_dates: input.exclude_dates ?? [],
+    jitter_seconds: input.jitter_seconds ?? 0,
+  };
 }

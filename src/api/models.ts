@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CronRecordSchema, CronRunSchema } from "../job/record";
 import { RUN_STATES } from "../job/types";
 import { KEY_SCOPES, type KeyScope } from "../lib/key-record.mjs";
+import { BACKFILL_ID_RE } from "../lib/ulid";
 import { ERROR_CODES } from "./errors";
 
 export { CronRecordSchema, CronRunSchema };
@@ -16,6 +17,15 @@ export const CronPageSchema = page(CronRecordSchema).meta({ id: "CronPage" });
 export const RunPageSchema = page(CronRunSchema).meta({ id: "RunPage" });
 export const DeletedSchema = z.strictObject({ cron_id: z.string(), deleted: z.literal(true) });
 export const RetentionSchema = z.strictObject({ cron_id: z.string(), retention_days: z.int() });
+export const BackfillSchema = z
+  .strictObject({
+    cron_id: z.string(),
+    backfill_id: z.string().regex(BACKFILL_ID_RE),
+    slots: z.int().describe("runs the backfill delivers"),
+    first_slot: z.iso.datetime(),
+    last_slot: z.iso.datetime(),
+  })
+  .meta({ id: "BackfillAccepted" });
 export const PreviewSchema = z.strictObject({
   schedule: z.string(),
   timezone: z.string(),

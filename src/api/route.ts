@@ -31,7 +31,7 @@ export interface Route {
     bodyRequired?: boolean;
     query?: z.ZodType;
     response: z.ZodType;
-    status?: 200 | 201;
+    status?: 200 | 201 | 202;
     /**
      * Error codes this operation answers beyond those every route of its shape does
      * (auth, rate limit, bad body, unknown id, idempotency: see openapi.ts).
@@ -55,5 +55,5 @@ export function cronIdParam(c: AppContext): string {
   return id;
 }
 
-export const ok = <T>(c: AppContext, data: T, status: 200 | 201 = 200) =>
+export const ok = <T>(c: AppContext, data: T, status: 200 | 201 | 202 = 200) =>
   c.json({ ok: true, data }, status);

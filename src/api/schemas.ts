@@ -1,7 +1,13 @@
 // Request schemas (zod) for every operation. The seed reference spells several
 // fields two ways; both are accepted here and folded together in job-input.ts.
 import { z } from "zod";
-import { HTTP_METHODS, JOB_STATUSES, OVERLAP_POLICIES, RUN_STATES } from "../job/types";
+import {
+  HTTP_METHODS,
+  JOB_STATUSES,
+  MISFIRE_POLICIES,
+  OVERLAP_POLICIES,
+  RUN_STATES,
+} from "../job/types";
 import {
   headerNameProblem,
   headerValueProblems,
@@ -9,6 +15,7 @@ import {
   MAX_HEADERS,
 } from "../lib/http-headers";
 import { CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
+import { isCalendarDate } from "../schedule/window";
 import { decodeCursor } from "../store/cursor";
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -66,6 +73,27 @@ export const payloadSchema = z
 
 const idempotencyKey = text(255).min(1);
 
+const instant = z.string().max(64);
+export const MAX_EXCLUDE_DATES = 366;
+/** SPEC §10: at most 366 distinct dates YYYY-MM-DD. */
+const excludeDates = z
+  .array(z.string().max(10).refine(isCalendarDate, "must be a date YYYY-MM-DD"))
+  .max(MAX_EXCLUDE_DATES, `at most ${MAX_EXCLUDE_DATES} dates`)
+  .superRefine((dates, ctx) => {
+    const seen = new Set<string>();
+    dates.forEach((d, i) => {
+      if (seen.has(d)) ctx.addIssue({ code: "custom", path: [i], message: `${d} is given twice` });
+      seen.add(d);
+    });
+  });
+/** The time window and jitter fields (SPEC §10) that create, update and preview share. */
+const windowFields = {
+  start_at: instant.nullable(),
+  end_at: instant.nullable(),
+  jitter_seconds: count(0, 3600),
+  exclude_dates: excludeDates,
+};
+
 /** Fields that create and update share (SPEC §3). */
 const jobFields = {
   name: text(200).min(1, "must not be empty"),
@@ -90,6 +118,9 @@ const jobFields = {
   on_failure_webhook: urlText.nullable(),
   enabled: z.boolean(),
   retention_days: count(0, 365),
+  ...windowFields,
+  misfire_policy: z.enum(MISFIRE_POLICIES, `must be one of ${MISFIRE_POLICIES.join(", ")}`),
+  catchup_window_seconds: count(1, 31_536_000),
   idempotency_key: idempotencyKey,
 };
 
@@ -165,4 +196,15 @@ export const previewSchema = z.strictObject({
   timezone: z.string().min(1).max(64).optional(),
   from: z.string().max(64).optional(),
   count: count(1, 100).optional(),
+  ...optional(windowFields),
+  cron_id: z.string().regex(CRON_ID_RE, "must be a cron_id").optional().describe("jitter seed"),
+});
+
+export type PreviewInput = z.infer<typeof previewSchema>;
+
+/** cron.backfill (SPEC §10): the slots in [from, to), `to` not in the future. */
+export const backfillSchema = z.strictObject({
+  from: instant,
+  to: instant,
+  idempotency_key: idempotencyKey.optional(),
 });

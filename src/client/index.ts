@@ -6,17 +6,30 @@
 //   const { items } = await crondo.runs.list(job.cron_id, { limit: 10 });
 import type { z } from "zod";
 import type { ErrorCode, ErrorDetail } from "../api/errors";
-import type { ApiKeySchema } from "../api/models";
-import type { createJobSchema, previewSchema, updateJobSchema } from "../api/schemas";
+import type { ApiKeySchema, BackfillSchema } from "../api/models";
+import type {
+  backfillSchema,
+  createJobSchema,
+  previewSchema,
+  updateJobSchema,
+} from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
 import type { JobStats } from "../job/stats";
 import type { JobStatus, RunState } from "../job/types";
 
-export type { HttpMethod, JobStatus, OverlapPolicy, RunState } from "../job/types";
+export type {
+  HttpMethod,
+  JobStatus,
+  MisfirePolicy,
+  OverlapPolicy,
+  RunState,
+  RunTrigger,
+} from "../job/types";
 export {
   FINISHED_STATES,
   HTTP_METHODS,
   JOB_STATUSES,
+  MISFIRE_POLICIES,
   OVERLAP_POLICIES,
   RUN_STATES,
   SKIP_REASONS,
@@ -29,6 +42,8 @@ export type PreviewRequest = z.input<typeof previewSchema>;
 /** The calling API key (`key()`): what it may do and until when. */
 export type ApiKey = z.output<typeof ApiKeySchema>;
 export type { KeyScope } from "../lib/key-record.mjs";
+export type BackfillRequest = Omit<z.input<typeof backfillSchema>, "idempotency_key">;
+export type BackfillAccepted = z.infer<typeof BackfillSchema>;
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -137,6 +152,15 @@ export class CrondoClient {
   }
   trigger(cronId: string, options?: MutationOptions) {
     return this.call<CronRun>("POST", `/trigger/${encodeURIComponent(cronId)}`, {}, options);
+  }
+  /** Runs the job's past slots in [from, to) one after another (SPEC §10); answers 202. */
+  backfill(cronId: string, range: BackfillRequest, options?: MutationOptions) {
+    return this.call<BackfillAccepted>(
+      "POST",
+      `/backfill/${encodeURIComponent(cronId)}`,
+      range,
+      options,
+    );
   }
   preview(request: PreviewRequest) {
     return this.call<Preview>("POST", "/preview", request);

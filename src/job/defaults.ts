@@ -1,6 +1,16 @@
-// The defaults of a job's configuration (SPEC §3, §6), spelled once: create applies
-// them, and a configuration stored before a field existed is read with them.
-import type { JobConfig } from "./types";
+// The defaults of a job's configuration (SPEC §3, §6, §10), spelled once: create applies
+// them, and a configuration or state stored before a field existed is read with them.
+import type { ActiveRun, JobConfig, JobState, QueuedRun } from "./types";
+
+/** The time window and catch-up fields (SPEC §10): no window, no jitter, run_once. */
+export const WINDOW_DEFAULTS = {
+  start_at: null,
+  end_at: null,
+  jitter_seconds: 0,
+  exclude_dates: [] as string[],
+  misfire_policy: "run_once",
+  catchup_window_seconds: 3600,
+} as const satisfies Partial<JobConfig>;
 
 export const CONFIG_DEFAULTS = {
   method: "POST",
@@ -10,11 +20,13 @@ export const CONFIG_DEFAULTS = {
   overlap_policy: "allow",
   max_concurrency: 10,
   retention_days: 30,
+  ...WINDOW_DEFAULTS,
 } as const satisfies Partial<JobConfig>;
 
 /** Fields added to JobConfig after the first release, with the value an older job gets. */
 const ADDED_LATER = {
   max_concurrency: CONFIG_DEFAULTS.max_concurrency,
+  ...WINDOW_DEFAULTS,
 } as const satisfies Partial<JobConfig>;
 
 /** A configuration as stored by any earlier version, completed to the current shape. */
@@ -23,4 +35,37 @@ export function upgradeConfig(stored: Partial<JobConfig>): JobConfig {
   return (
     missing.length === 0 ? stored : { ...Object.fromEntries(missing), ...stored }
   ) as JobConfig;
+}
+
+type StoredRun<T> = Omit<T, "fire_at" | "lane" | "backfill_id"> & Partial<T>;
+
+/**
+ * A job's state as stored by any earlier version, completed to the current shape. Before
+ * jitter, a slot fired at its own instant (fire_at = slot); there were no lanes.
+ */
+export function upgradeState(
+  stored: Omit<
+    JobState,
+    "next_slot" | "pending_missed" | "catchups" | "backfills" | "active" | "queue"
+  > &
+    Partial<Pick<JobState, "next_slot" | "pending_missed" | "catchups" | "backfills">> & {
+      active: StoredRun<ActiveRun>[];
+      queue: StoredRun<QueuedRun>[];
+    },
+): Omit<JobState, "config"> {
+  const { config: _config, ...rest } = stored as typeof stored & { config?: unknown };
+  return {
+    ...rest,
+    next_slot: stored.next_slot ?? stored.next_run_at,
+    pending_missed: stored.pending_missed ?? 0,
+    catchups: stored.catchups ?? [],
+    backfills: stored.backfills ?? [],
+    active: stored.active.map((r) => ({
+      ...r,
+      fire_at: r.fire_at ?? r.scheduled_for,
+      lane: r.lane ?? null,
+      backfill_id: r.backfill_id ?? null,
+    })),
+    queue: stored.queue.map((q) => ({ ...q, fire_at: q.fire_at ?? q.scheduled_for })),
+  };
 }

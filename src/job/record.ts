@@ -9,8 +9,10 @@ import {
   HTTP_METHODS,
   JOB_STATUSES,
   type JobState,
+  MISFIRE_POLICIES,
   OVERLAP_POLICIES,
   RUN_STATES,
+  RUN_TRIGGERS,
   type RunRow,
   SKIP_REASONS,
 } from "./types";
@@ -44,9 +46,27 @@ export const CronRecordSchema = z
     max_runs: z.int().nullable(),
     on_failure_webhook: z.string().nullable(),
     retention_days: z.int(),
+    // SPEC §10. Index rows written before these fields existed read with their defaults.
+    start_at: isoOrNull.default(CONFIG_DEFAULTS.start_at).describe("no slot before it"),
+    end_at: isoOrNull
+      .default(CONFIG_DEFAULTS.end_at)
+      .describe("no slot after it; past it the job is completed"),
+    jitter_seconds: z
+      .int()
+      .default(CONFIG_DEFAULTS.jitter_seconds)
+      .describe("a slot fires up to this late, by an offset fixed per cron_id and slot"),
+    exclude_dates: z
+      .array(z.string())
+      .default(() => [...CONFIG_DEFAULTS.exclude_dates])
+      .describe("local dates YYYY-MM-DD (job's timezone) on which no slot fires"),
+    misfire_policy: z.enum(MISFIRE_POLICIES).default(CONFIG_DEFAULTS.misfire_policy),
+    catchup_window_seconds: z
+      .int()
+      .default(CONFIG_DEFAULTS.catchup_window_seconds)
+      .describe("missed slots older than this are only counted"),
     enabled: z.boolean(),
     status: z.enum(JOB_STATUSES),
-    next_run_at: isoOrNull,
+    next_run_at: isoOrNull.describe("when the next slot fires (its slot plus jitter)"),
     last_run_at: isoOrNull,
     last_run_state: z.enum(RUN_STATES).nullable(),
     run_count: z.int(),
@@ -71,12 +91,15 @@ export const CronRunSchema = z
   .strictObject({
     run_id: z.string().regex(RUN_ID_RE),
     cron_id: z.string(),
-    trigger: z.enum(["schedule", "manual"]),
+    trigger: z.enum(RUN_TRIGGERS),
     state: z.enum(RUN_STATES),
-    scheduled_for: isoOrNull,
+    scheduled_for: isoOrNull.describe("the nominal slot (X-Cron-Scheduled-At)"),
+    fire_at: isoOrNull.describe(
+      "when the run was due: the slot plus jitter (a backfill run: when its turn came)",
+    ),
     started_at: isoOrNull,
     finished_at: isoOrNull,
-    fire_lag_ms: z.int().nullable().describe("start minus slot"),
+    fire_lag_ms: z.int().nullable().describe("start minus fire_at"),
     attempts: z.int(),
     attempt_log: z.array(AttemptSchema),
     response_status: z.int().nullable(),
@@ -88,6 +111,7 @@ export const CronRunSchema = z
       .enum(SKIP_REASONS)
       .nullable()
       .describe("why a skipped run was skipped (SPEC §6); null otherwise"),
+    backfill_id: z.string().nullable().describe("the backfill this run belongs to, or null"),
   })
   .meta({ id: "CronRun" });
 
@@ -116,6 +140,12 @@ export function toCronRecord(s: JobState) {
     max_runs: c.max_runs,
     on_failure_webhook: c.on_failure_webhook,
     retention_days: c.retention_days,
+    start_at: iso(c.start_at),
+    end_at: iso(c.end_at),
+    jitter_seconds: c.jitter_seconds,
+    exclude_dates: c.exclude_dates,
+    misfire_policy: c.misfire_policy,
+    catchup_window_seconds: c.catchup_window_seconds,
     enabled: s.status === "active",
     status: s.status,
     next_run_at: iso(s.next_run_at),
@@ -138,6 +168,7 @@ export function toCronRun(r: RunRow) {
     trigger: r.trigger,
     state: r.state,
     scheduled_for: iso(r.scheduled_for),
+    fire_at: iso(r.fire_at ?? r.scheduled_for),
     started_at: iso(r.started_at),
     finished_at: iso(r.finished_at),
     fire_lag_ms: r.fire_lag_ms,
@@ -149,6 +180,7 @@ export function toCronRun(r: RunRow) {
     response_body: r.response_body,
     missed_slots: r.missed_slots,
     skip_reason: r.skip_reason ?? null,
+    backfill_id: r.backfill_id ?? null,
   };
 }
 export type CronRun = ReturnType<typeof toCronRun>;

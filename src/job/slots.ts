@@ -1,4 +1,5 @@
-import { type CompiledSchedule, compileSchedule, nextFireAfter } from "../schedule";
+import { type CompiledSchedule, compileSchedule } from "../schedule";
+import { type FireWindow, fireAtOf, jitterOffset, nextSlotAfter } from "../schedule/window";
 import type { JobConfig, JobState } from "./types";
 
 // Compiling is pure and deterministic; memoise per (expression, zone) so the hot
@@ -16,51 +17,92 @@ export function scheduleOf(config: Pick<JobConfig, "schedule" | "timezone">): Co
   return s;
 }
 
+/** The time window of a job's slots (SPEC §10). */
+export const windowOf = (config: JobConfig): FireWindow => config;
+
+type SlotState = Pick<JobState, "config" | "last_slot">;
+
 /** The first slot strictly after `after` that this job may still fire, or null. */
-export function slotAfter(
-  state: Pick<JobState, "config" | "last_slot">,
-  after: number,
-): number | null {
+export function slotAfter(state: SlotState, after: number): number | null {
   const { config, last_slot } = state;
   const floor = last_slot === null ? after : Math.max(after, last_slot);
-  if (config.schedule !== null) return nextFireAfter(scheduleOf(config), floor);
+  if (config.schedule !== null) return nextSlotAfter(scheduleOf(config), windowOf(config), floor);
   // One-shot: fires once at run_at (or at once, if run_at passed while paused).
   if (config.run_at === null) return null;
   if (last_slot !== null && config.run_at <= last_slot) return null;
   return config.run_at;
 }
 
+/** The first slot after `after` the window lets fire, ignoring what already fired. */
+export function windowSlotAfter(config: JobConfig, after: number): number | null {
+  return config.schedule === null
+    ? null
+    : nextSlotAfter(scheduleOf(config), windowOf(config), after);
+}
+
+/** When a slot fires: the slot plus its jitter offset, seeded by the cron_id (SPEC §10). */
+export function fireAt(state: Pick<JobState, "config" | "cron_id">, slot: number): number {
+  const { config } = state;
+  if (config.jitter_seconds <= 0) return slot;
+  if (config.schedule === null)
+    return slot + jitterOffset(state.cron_id, slot, config.jitter_seconds * 1000, null);
+  return fireAtOf(scheduleOf(config), windowOf(config), state.cron_id, slot);
+}
+
 /** How many slots we look at when counting slots missed during downtime. */
 export const MISSED_SLOT_SCAN_LIMIT = 100_000;
 
+/** The slots due at a wake-up (SPEC §5 misfire, §10 catch-up window). */
+export interface DueSlots {
+  /** The latest due slot. */
+  latest: number;
+  /** Due slots, the latest included (exact up to MISSED_SLOT_SCAN_LIMIT, a lower bound past it). */
+  total: number;
+  /** Of them, those older than the catch-up window: only ever counted. */
+  old: number;
+  /** The first due slot inside the window, or null. */
+  firstRecent: number | null;
+}
+
 /**
- * Of the slots from `first` up to `now`, the latest one and how many earlier ones
- * were missed. The count is exact up to MISSED_SLOT_SCAN_LIMIT (a lower bound past it).
+ * The slots from `first` (due: the wake-up came for it) on whose fire time is at or
+ * before `now`; slots before `windowStart` are old.
  */
-export function latestDueSlot(
-  state: Pick<JobState, "config" | "last_slot">,
+export function dueSlots(
+  state: Pick<JobState, "config" | "cron_id">,
   first: number,
   now: number,
-): { slot: number; missed: number } {
-  let slot = first;
-  let missed = 0;
-  if (state.config.schedule === null) return { slot, missed };
-  const sched = scheduleOf(state.config);
+  windowStart: number,
+): DueSlots {
+  const { config } = state;
+  const due: DueSlots = { latest: first, total: 0, old: 0, firstRecent: null };
+  const count = (slot: number) => {
+    due.total++;
+    due.latest = slot;
+    if (slot < windowStart) due.old++;
+    else due.firstRecent ??= slot;
+  };
+  count(first);
+  if (config.schedule === null) return due;
   for (;;) {
-    const next = nextFireAfter(sched, slot);
-    if (next === null || next > now) return { slot, missed };
-    missed++;
-    slot = next;
-    if (missed >= MISSED_SLOT_SCAN_LIMIT) {
-      // Very long downtime of a very frequent job: jump to the last slot at or before
-      // now by searching back from now in growing windows, without counting further.
-      for (const back of [1_000, 60_000, 3_600_000, 86_400_000]) {
-        let s = nextFireAfter(sched, now - back);
-        if (s === null || s > now) continue;
-        for (let n = nextFireAfter(sched, s); n !== null && n <= now; n = nextFireAfter(sched, s))
-          s = n;
-        return { slot: s, missed };
-      }
-    }
+    const next = windowSlotAfter(config, due.latest);
+    if (next === null || fireAt(state, next) > now) return due;
+    count(next);
+    if (due.total >= MISSED_SLOT_SCAN_LIMIT) break;
   }
+  // Very long downtime of a very frequent job: jump to the last slot at or before now
+  // by searching back from now in growing windows, without counting further.
+  for (const back of [1_000, 60_000, 3_600_000, 86_400_000]) {
+    let s = windowSlotAfter(config, Math.max(due.latest, now - back));
+    if (s === null || s > now) continue;
+    for (let n = windowSlotAfter(config, s); n !== null && n <= now; n = windowSlotAfter(config, s))
+      s = n;
+    due.latest = s;
+    break;
+  }
+  if (due.firstRecent === null) {
+    const recent = windowSlotAfter(config, windowStart - 1);
+    if (recent !== null && recent <= due.latest) due.firstRecent = recent;
+  }
+  return due;
 }

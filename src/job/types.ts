@@ -4,7 +4,11 @@ export const HTTP_METHODS = ["POST", "GET", "PUT", "PATCH", "DELETE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const OVERLAP_POLICIES = ["allow", "skip", "queue", "buffer_one", "replace"] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
-export type RunTrigger = "schedule" | "manual";
+export const RUN_TRIGGERS = ["schedule", "manual", "backfill"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+/** What happens to slots that passed unfired (SPEC §5, §10). */
+export const MISFIRE_POLICIES = ["run_once", "run_all", "skip"] as const;
+export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
 export const RUN_STATES = [
   "queued",
   "running",
@@ -45,6 +49,16 @@ export interface JobConfig {
   max_runs: number | null;
   on_failure_webhook: string | null;
   retention_days: number;
+  /** SPEC §10: no slot before start_at, none after end_at (epoch ms), or null. */
+  start_at: number | null;
+  end_at: number | null;
+  /** A slot fires up to this many seconds after it (deterministic per cron_id and slot). */
+  jitter_seconds: number;
+  /** Local dates YYYY-MM-DD, in the job's timezone, on which no slot fires. */
+  exclude_dates: string[];
+  misfire_policy: MisfirePolicy;
+  /** A missed slot older than this when crondo wakes is only counted, never run. */
+  catchup_window_seconds: number;
 }
 
 export interface AttemptLogEntry {
@@ -71,7 +85,13 @@ export interface AttemptResult {
 export interface ActiveRun {
   run_id: string;
   trigger: RunTrigger;
+  /** The nominal slot (X-Cron-Scheduled-At). */
   scheduled_for: number;
+  /** When the run was due to start: the slot plus its jitter (SPEC §10). */
+  fire_at: number;
+  /** Runs of a lane (catch-up of run_all, a backfill) go one at a time, beside the slots. */
+  lane: LaneKind | null;
+  backfill_id: string | null;
   started_at: number;
   missed_slots: number;
   state: "running" | "retrying";
@@ -92,8 +112,27 @@ export interface ActiveRun {
 export interface QueuedRun {
   run_id: string;
   scheduled_for: number;
+  fire_at: number;
   missed_slots: number;
   queued_at: number;
+}
+
+export type LaneKind = "catchup" | "backfill";
+
+/**
+ * Slots delivered one after another, one run in flight at a time, beside the job's
+ * scheduled runs: the missed slots of `run_all`, or a backfill (SPEC §10).
+ */
+export interface Lane {
+  backfill_id: string | null;
+  /** The last slot handed out (the next one is the first allowed slot after it). */
+  after: number;
+  /** The last slot of the lane (inclusive). */
+  until: number;
+  /** Slots still to run. */
+  remaining: number;
+  /** missed_slots of the lane's next run (then 0). */
+  missed: number;
 }
 
 export interface JobState {
@@ -102,8 +141,10 @@ export interface JobState {
   signing_secret: string;
   config: JobConfig;
   status: JobStatus;
-  /** The next slot to fire, or null (paused, completed). */
+  /** When the next slot fires (its slot plus jitter), or null (paused, completed). */
   next_run_at: number | null;
+  /** The nominal slot that fires at next_run_at. */
+  next_slot: number | null;
   /** The latest scheduled slot already handled (fired, queued or skipped): slots fire once. */
   last_slot: number | null;
   /** Scheduled runs started or queued so far (counts towards max_runs). */
@@ -115,6 +156,12 @@ export interface JobState {
   consecutive_failures: number;
   active: ActiveRun[];
   queue: QueuedRun[];
+  /** Missed slots not yet reported: the next run started from the schedule counts them. */
+  pending_missed: number;
+  /** run_all: the missed slots still to deliver, one lane per gap (the first delivers). */
+  catchups: Lane[];
+  /** Backfills waiting, in the order they were asked for; the first one is delivering. */
+  backfills: Lane[];
   created_at: number;
   updated_at: number;
 }
@@ -127,6 +174,7 @@ export interface RunRow {
   trigger: RunTrigger;
   state: RunState;
   scheduled_for: number | null;
+  fire_at: number | null;
   started_at: number | null;
   finished_at: number | null;
   fire_lag_ms: number | null;
@@ -138,5 +186,6 @@ export interface RunRow {
   response_body: string | null;
   missed_slots: number;
   skip_reason: SkipReason | null;
+  backfill_id: string | null;
   created_at: number;
 }

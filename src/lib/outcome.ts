@@ -4,19 +4,22 @@
 // crosses the Durable Object RPC boundary intact (class identity would not).
 
 /** Why an operation below the edge did not happen. */
-export const FAILURE_CODES = ["NOT_FOUND", "QUOTA_EXCEEDED", "INTERNAL"] as const;
+export const FAILURE_CODES = ["NOT_FOUND", "QUOTA_EXCEEDED", "INVALID_INPUT", "INTERNAL"] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
 export interface Failure {
   ok: false;
   code: FailureCode;
   message: string;
+  /** INVALID_INPUT: the request field at fault. */
+  path?: string;
 }
 export type Outcome<T> = { ok: true; value: T } | Failure;
 
 export const success = <T>(value: T): Outcome<T> => ({ ok: true, value });
-export const failure = (code: FailureCode, message: string): Failure => ({
+export const failure = (code: FailureCode, message: string, path?: string): Failure => ({
   ok: false,
   code,
   message,
+  ...(path === undefined ? {} : { path }),
 });

@@ -52,3 +52,5 @@ export const RUN_ID_IN_TEXT = new RegExp(`run_${ULID_PATTERN}`);
 
 export const newCronId = (now?: number) => `cron_${ulid(now)}`;
 export const newRunId = (now?: number) => `run_${ulid(now)}`;
+export const BACKFILL_ID_RE = new RegExp(`^bf_${ULID_PATTERN}$`);
+export const newBackfillId = (now?: number) => `bf_${ulid(now)}`;

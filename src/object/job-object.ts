@@ -11,7 +11,8 @@ import type { JobConfig, JobState, RunRow } from "../job/types";
 import { randomToken } from "../lib/crypto";
 import { log } from "../lib/log";
 import { failure, type Outcome, success } from "../lib/outcome";
-import { newRunId } from "../lib/ulid";
+import { iso } from "../lib/time";
+import { newBackfillId, newRunId } from "../lib/ulid";
 import { claimJobSlot, deleteJobRow, indexRowOf } from "../store/jobs";
 import { deleteRunsOfJob } from "../store/runs";
 import { Dispatcher } from "./dispatcher";
@@ -27,6 +28,15 @@ const notFound = () => failure("NOT_FOUND", "cron job not found");
  * Measured in BENCHMARKS.md ("precision"); a late wake-up sends at once.
  */
 export const PRE_ARM_MS = 300;
+
+/** The answer to cron.backfill (202). */
+export interface BackfillAccepted {
+  cron_id: string;
+  backfill_id: string;
+  slots: number;
+  first_slot: string;
+  last_slot: string;
+}
 
 /** What the create route hands over: a validated configuration for a new id. */
 export interface CreateRequest {
@@ -94,7 +104,12 @@ export class JobObject extends DurableObject<Env> {
 
   async update(tenantId: string, patch: core.ConfigPatch): Promise<Outcome<CronRecord>> {
     const job = this.owned(tenantId);
-    return job ? this.mutate(core.update(job, patch, Date.now())) : notFound();
+    if (!job) return notFound();
+    const step = core.update(job, patch, Date.now());
+    // The window as a whole: a new end_at against the stored start_at, and so on.
+    const problem = core.windowProblem(step.state.config);
+    if (problem) return failure("INVALID_INPUT", `end_at ${problem.message}`, problem.path);
+    return this.mutate(step);
   }
 
   async pause(tenantId: string): Promise<Outcome<CronRecord>> {
@@ -114,6 +129,44 @@ export class JobObject extends DurableObject<Env> {
     await this.commit(step, true);
     await this.history.settled(); // the run is visible to runs.get once we answer
     return success(toCronRun(step.row));
+  }
+
+  /** cron.backfill (SPEC §10): the job's slots in [from, to) as a lane of runs. */
+  async backfill(
+    tenantId: string,
+    range: { from: number; to: number },
+  ): Promise<Outcome<BackfillAccepted>> {
+    const job = this.owned(tenantId);
+    if (!job) return notFound();
+    if (job.config.schedule === null)
+      return failure("INVALID_INPUT", "a one-shot job has no slots to backfill", "schedule");
+    const slots = core.backfillSlots(job, range.from, range.to);
+    if (slots.count > core.MAX_BACKFILL_SLOTS) {
+      const max = core.MAX_BACKFILL_SLOTS;
+      return failure("INVALID_INPUT", `more than ${max} slots in [from, to)`, "to");
+    }
+    if (slots.first === null || slots.last === null)
+      return failure("INVALID_INPUT", "no slot of the job lies in [from, to)", "from");
+    if (job.backfills.length >= core.MAX_BACKFILLS) {
+      const max = core.MAX_BACKFILLS;
+      return failure("QUOTA_EXCEEDED", `this job already has ${max} backfills waiting`);
+    }
+    const backfill_id = newBackfillId();
+    const step = core.backfill(
+      job,
+      backfill_id,
+      { count: slots.count, first: slots.first, last: slots.last },
+      this.coreCtx(),
+    );
+    await this.commit(step, true);
+    await this.history.settled();
+    return success({
+      cron_id: job.cron_id,
+      backfill_id,
+      slots: slots.count,
+      first_slot: iso(slots.first)!,
+      last_slot: iso(slots.last)!,
+    });
   }
 
   async remove(tenantId: string): Promise<Outcome<{ cron_id: string; deleted: true }>> {

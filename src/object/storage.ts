@@ -2,7 +2,7 @@
 // has a key of its own and is rewritten only when it changes (the core keeps its
 // identity otherwise), so that a job firing every second writes only its state.
 import * as core from "../job/core";
-import { upgradeConfig } from "../job/defaults";
+import { upgradeConfig, upgradeState } from "../job/defaults";
 import type { JobConfig, JobState } from "../job/types";
 
 const STATE_KEY = "job";
@@ -22,13 +22,13 @@ export class JobStorage {
 
   async load(): Promise<JobState | null> {
     const got = await this.storage.get<unknown>([STATE_KEY, CONFIG_KEY]);
-    const stored = got.get(STATE_KEY) as Omit<JobState, "config"> | undefined;
+    const stored = got.get(STATE_KEY) as Parameters<typeof upgradeState>[0] | undefined;
     const raw = got.get(CONFIG_KEY) as Partial<JobConfig> | undefined;
     if (!stored || !raw) return null;
     const config = upgradeConfig(raw);
     // An upgraded configuration is a new object: the next save writes it back.
     if (config === raw) this.storedConfig = config;
-    return { ...stored, config };
+    return { ...upgradeState(stored), config };
   }
 
   /**

@@ -5,7 +5,15 @@ import type { JobObject } from "./job-object";
 /** The job object's RPC surface, typed directly (the generic RPC stub types recurse too deep on Json). */
 export type JobRpc = Pick<
   JobObject,
-  "create" | "get" | "update" | "pause" | "resume" | "trigger" | "remove" | "ensureAlarm"
+  | "create"
+  | "get"
+  | "update"
+  | "pause"
+  | "resume"
+  | "trigger"
+  | "backfill"
+  | "remove"
+  | "ensureAlarm"
 >;
 
 export const jobStub = (env: Pick<Env, "JOB">, cronId: string): JobRpc =>

@@ -12,6 +12,7 @@ const COLUMNS = [
   "trigger",
   "state",
   "scheduled_for",
+  "fire_at",
   "started_at",
   "finished_at",
   "fire_lag_ms",
@@ -23,6 +24,7 @@ const COLUMNS = [
   "response_body",
   "missed_slots",
   "skip_reason",
+  "backfill_id",
   "created_at",
 ] as const;
 

@@ -12,11 +12,11 @@
 // "No burst" is judged from crondo's own records (each run's scheduled_for and started_at),
 // not from when requests arrived: on a loaded machine a late catch-up request can arrive
 // after an on-time one and look like a burst.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Received, type Receiver, startReceiver } from "../helpers/receiver";
+import { describe, expect, it } from "vitest";
+import type { Received } from "../helpers/receiver";
 import { waitFor } from "../helpers/wait";
-import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
 import { allRuns, client, requestsTo, sleep, uniquePath } from "./client";
+import { crashServers, restartOnSameState } from "./crash-servers";
 
 const JOBS = 20;
 /** Deliveries of every job before the kill. */
@@ -28,27 +28,7 @@ const FIRED_AFTER_MS = 3000;
 const SLOW_MS = 500;
 const FINAL = new Set(["succeeded", "failed", "skipped"]);
 
-let first: CrondoServer | undefined;
-let second: CrondoServer | undefined;
-let receiver: Receiver | undefined;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-  first = await startCrondo();
-});
-
-afterAll(async () => {
-  try {
-    // The restarted server does not own the state directory; the first one removes it.
-    await second?.cleanup();
-  } finally {
-    try {
-      await first?.cleanup();
-    } finally {
-      await receiver?.close();
-    }
-  }
-});
+const servers = crashServers();
 
 const slotOf = (r: Received) => Date.parse(r.headers["x-cron-scheduled-at"] ?? "");
 const runIdOf = (r: Received) => r.headers["x-cron-run-id"] ?? "";
@@ -56,8 +36,8 @@ const attemptOf = (r: Received) => Number(r.headers["x-cron-attempt"]);
 
 describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on the same state", () => {
   it("loses no job, runs no slot twice, and catches up with one run carrying missed_slots", async () => {
-    const key = await first!.keyFor("e2e-crash");
-    const api1 = client(first!.url, key);
+    const key = await servers.first!.keyFor("e2e-crash");
+    const api1 = client(servers.first!.url, key);
     const jobs: { cron_id: string; path: string }[] = [];
     await Promise.all(
       Array.from({ length: JOBS }, async (_, i) => {
@@ -66,7 +46,7 @@ describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on t
         const res = await api1.post("/v1/cron/create", {
           name: `crash ${i}`,
           schedule: "* * * * * *",
-          url: `${receiver!.url}${path}`,
+          url: `${servers.receiver!.url}${path}`,
           // An attempt interrupted by the kill is retried ~1 s after the restart.
           retries: 2,
           retry_backoff_seconds: 1,
@@ -75,7 +55,7 @@ describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on t
         jobs.push({ cron_id: res.body.data.cron_id, path });
       }),
     );
-    const delivered = (j: { path: string }) => requestsTo(receiver!.requests, j.path);
+    const delivered = (j: { path: string }) => requestsTo(servers.receiver!.requests, j.path);
 
     // Every job fires a few slots before the kill.
     await waitFor(() => jobs.every((j) => delivered(j).length >= FIRED_BEFORE), {
@@ -86,7 +66,7 @@ describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on t
     // attempt for that slot (0.5 s at the target) is in flight.
     await sleep((1250 - (Date.now() % 1000)) % 1000);
     const killAt = Date.now();
-    await first!.stop("SIGKILL");
+    await servers.first!.stop("SIGKILL");
     const killedAt = Date.now();
     const beforeKill = new Map(jobs.map((j) => [j.path, delivered(j)]));
     for (const j of jobs) {
@@ -96,12 +76,7 @@ describe("crash: SIGKILL of wrangler dev with 20 every-second jobs, restart on t
     // Not a wait for an event either: the downtime itself, the span of slots missed.
     await sleep(DOWN_MS);
     const restartBegan = Date.now();
-    try {
-      second = await startCrondo({ persistTo: first!.persistTo, port: first!.port });
-    } catch {
-      // The old port may be taken meanwhile; jobs target the receiver, not crondo.
-      second = await startCrondo({ persistTo: first!.persistTo });
-    }
+    const second = await restartOnSameState(servers);
     // The restart instant as the test sees it: startCrondo returns once the new wrangler dev
     // answered its first request. (The jobs come back a little earlier: their alarms fire as
     // soon as workerd is up. So the catch-up is judged per job from its records, below.)

@@ -106,6 +106,19 @@ describe("dashboard", () => {
     expect(await payload.getAttribute("aria-invalid")).toBe("true");
     await payload.fill('{"hello": "world"}');
     await page.locator("#f-payload-error:empty").waitFor({ state: "attached" });
+    // The window and catch-up fields (SPEC §10): checked as typed, applied to the preview.
+    const dates = page.getByLabel("Excluded dates");
+    await dates.fill("2026-02-30");
+    await page.locator("#f-exclude_dates-error").getByText("is not a date").waitFor();
+    await dates.fill("2031-12-25, 2031-12-26");
+    await page.locator("#f-exclude_dates-error:empty").waitFor({ state: "attached" });
+    await page.getByLabel("Jitter (s)").fill("30");
+    await page.getByLabel("Missed runs").selectOption("run_all");
+    await page.locator(".preview .description", { hasText: "up to 30 s of jitter" }).waitFor();
+    expect(await page.locator(".preview .description").textContent()).toMatch(
+      /not on 2031-12-25, 2031-12-26/,
+    );
+    expect(await phoneWidth(page, "form-375")).toBeLessThanOrEqual(375);
     await page.getByRole("button", { name: "Create job" }).click();
     await page.waitForURL(/#\/jobs\/cron_[0-9A-Z]{26}$/);
     const cronId = decodeURIComponent(page.url().split("/").pop()!);
@@ -119,6 +132,12 @@ describe("dashboard", () => {
       timezone: "Europe/Berlin",
       payload: { hello: "world" },
       status: "active",
+      exclude_dates: ["2031-12-25", "2031-12-26"],
+      jitter_seconds: 30,
+      misfire_policy: "run_all",
+      catchup_window_seconds: 3600,
+      start_at: null,
+      end_at: null,
     });
 
     // The jobs list shows it, with its description; no horizontal scroll at 375 px.

@@ -316,3 +316,83 @@ describe("cron.preview", () => {
     expect(badCount.body.error.code).toBe("VALIDATION_ERROR");
   });
 });
+
+describe("cron.preview with a time window and jitter (SPEC §10)", () => {
+  it("applies start_at, end_at and exclude_dates, jitters each slot, and says so", async () => {
+    const key = await createKey("preview-window");
+    const window = {
+      start_at: "2026-03-03T00:00:00Z",
+      end_at: "2026-03-07T12:00:00Z",
+      exclude_dates: ["2026-03-05"],
+    };
+    const plain = await api("POST", "/v1/cron/preview", key, {
+      schedule: "0 9 * * *",
+      timezone: "Europe/Berlin",
+      from: "2026-03-01T00:00:00Z",
+      count: 10,
+      ...window,
+    });
+    expect(plain.status, JSON.stringify(plain.body)).toBe(200);
+    // 03, 04, 06, 07 March at 09:00 Berlin (08:00Z); the 5th excluded, nothing after end_at.
+    expect(plain.body.data.next).toEqual([
+      "2026-03-03T08:00:00.000Z",
+      "2026-03-04T08:00:00.000Z",
+      "2026-03-06T08:00:00.000Z",
+      "2026-03-07T08:00:00.000Z",
+    ]);
+    expect(plain.body.data.description).toMatch(/from 2026-03-03T00:00:00\.000Z/);
+    expect(plain.body.data.description).toMatch(/until 2026-03-07T12:00:00\.000Z/);
+    expect(plain.body.data.description).toMatch(/not on 2026-03-05/);
+
+    const jittered = await api("POST", "/v1/cron/preview", key, {
+      schedule: "0 9 * * *",
+      timezone: "Europe/Berlin",
+      from: "2026-03-01T00:00:00Z",
+      count: 10,
+      jitter_seconds: 600,
+      ...window,
+    });
+    expect(jittered.body.data.description).toMatch(/up to 600 s of jitter/);
+    const offsets = jittered.body.data.next.map(
+      (t: string, i: number) => Date.parse(t) - Date.parse(plain.body.data.next[i]),
+    );
+    expect(offsets).toHaveLength(4);
+    for (const o of offsets) {
+      expect(o).toBeGreaterThanOrEqual(0);
+      expect(o).toBeLessThan(600_000);
+    }
+    expect(new Set(offsets).size).toBeGreaterThan(1);
+  });
+
+  it("with the job's cron_id shows the job's own fire times (next_run_at)", async () => {
+    const key = await createKey("preview-seed");
+    const job = (
+      await api("POST", "/v1/cron/create", key, {
+        schedule: "*/5 * * * *",
+        url: "https://example.com/hook",
+        jitter_seconds: 240,
+      })
+    ).body.data;
+    const res = await api("POST", "/v1/cron/preview", key, {
+      schedule: "*/5 * * * *",
+      jitter_seconds: 240,
+      cron_id: job.cron_id,
+      count: 1,
+    });
+    expect(res.body.data.next).toEqual([job.next_run_at]);
+    const other = await api("POST", "/v1/cron/preview", key, {
+      schedule: "*/5 * * * *",
+      jitter_seconds: 240,
+      count: 1,
+      cron_id: "cron_01M85C67QJY8V9G5E3MR1PNZDM",
+    });
+    expect(other.body.data.next).not.toEqual([job.next_run_at]);
+    const bad = await api("POST", "/v1/cron/preview", key, {
+      schedule: "* * * * *",
+      exclude_dates: ["2026-02-30"],
+    });
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toContain(
+      "exclude_dates.0",
+    );
+  });
+});

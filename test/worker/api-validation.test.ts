@@ -119,6 +119,65 @@ const CREATE_CASES: Case[] = [
     "on_failure_webhook",
   ],
   ["schedule null", { ...base, schedule: null }, "VALIDATION_ERROR", "schedule"],
+  // SPEC §10: time windows, jitter and catch-up.
+  [
+    "end_at before start_at",
+    { ...base, start_at: "2099-02-01T00:00:00Z", end_at: "2099-01-01T00:00:00Z" },
+    "VALIDATION_ERROR",
+    "end_at",
+  ],
+  [
+    "end_at equal to start_at",
+    { ...base, start_at: "2099-02-01T00:00:00Z", end_at: "2099-02-01T00:00:00Z" },
+    "VALIDATION_ERROR",
+    "end_at",
+  ],
+  ["end_at in the past", { ...base, end_at: "2020-01-01T00:00:00Z" }, "VALIDATION_ERROR", "end_at"],
+  ["start_at garbage", { ...base, start_at: "soon" }, "VALIDATION_ERROR", "start_at"],
+  [
+    "exclude_dates malformed",
+    { ...base, exclude_dates: ["2026-12-25", "25/12/2026"] },
+    "VALIDATION_ERROR",
+    "exclude_dates.1",
+  ],
+  [
+    "exclude_dates not a real date",
+    { ...base, exclude_dates: ["2026-02-30"] },
+    "VALIDATION_ERROR",
+    "exclude_dates.0",
+  ],
+  [
+    "exclude_dates duplicate",
+    { ...base, exclude_dates: ["2026-12-25", "2026-12-24", "2026-12-25"] },
+    "VALIDATION_ERROR",
+    "exclude_dates.2",
+  ],
+  [
+    "367 exclude_dates",
+    {
+      ...base,
+      exclude_dates: Array.from({ length: 367 }, (_, i) =>
+        new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10),
+      ),
+    },
+    "VALIDATION_ERROR",
+    "exclude_dates",
+  ],
+  ["jitter 3601", { ...base, jitter_seconds: 3601 }, "VALIDATION_ERROR", "jitter_seconds"],
+  ["jitter -1", { ...base, jitter_seconds: -1 }, "VALIDATION_ERROR", "jitter_seconds"],
+  [
+    "catch-up window 0",
+    { ...base, catchup_window_seconds: 0 },
+    "VALIDATION_ERROR",
+    "catchup_window_seconds",
+  ],
+  [
+    "catch-up window over a year",
+    { ...base, catchup_window_seconds: 31_536_001 },
+    "VALIDATION_ERROR",
+    "catchup_window_seconds",
+  ],
+  ["bad misfire policy", { ...base, misfire_policy: "all" }, "VALIDATION_ERROR", "misfire_policy"],
   ["body is an array", [base], "VALIDATION_ERROR"],
   ["body is a string", '"hello"', "VALIDATION_ERROR"],
 ];
@@ -180,7 +239,9 @@ describe("cron.create validation", () => {
 describe("cron.update validation", () => {
   it("refuses unknown fields, bad values and a mismatched cron_id, and changes nothing", async () => {
     const key = await createKey("val-update");
-    const job = (await api("POST", "/v1/cron/create", key, base)).body.data;
+    const job = (
+      await api("POST", "/v1/cron/create", key, { ...base, start_at: "2099-06-01T00:00:00Z" })
+    ).body.data;
     const path = `/v1/cron/update/${job.cron_id}`;
     const cases: Case[] = [
       ["typo", { shedule: "* * * * *" }, "VALIDATION_ERROR", "shedule"],
@@ -201,6 +262,21 @@ describe("cron.update validation", () => {
       ["bad url", { task: "file:///etc/passwd" }, "INVALID_URL", "task"],
       ["bad retries", { retry: 99 }, "VALIDATION_ERROR", "retry"],
       ["max_runs string", { max_runs: "3" }, "VALIDATION_ERROR", "max_runs"],
+      // end_at against the job's stored start_at is the job's own check.
+      [
+        "end_at before stored start_at",
+        { end_at: "2099-01-01T00:00:00Z" },
+        "VALIDATION_ERROR",
+        "end_at",
+      ],
+      ["end_at in the past", { end_at: "2021-01-01T00:00:00Z" }, "VALIDATION_ERROR", "end_at"],
+      [
+        "duplicate date",
+        { exclude_dates: ["2027-01-01", "2027-01-01"] },
+        "VALIDATION_ERROR",
+        "exclude_dates.1",
+      ],
+      ["jitter 4000", { jitter_seconds: 4000 }, "VALIDATION_ERROR", "jitter_seconds"],
     ];
     for (const [label, body, code, p] of cases) {
       const res = await api("PATCH", path, key, body);

@@ -42,6 +42,17 @@ describe("typed client", () => {
     });
     expect((await crondo.stats(job.cron_id)).counts.succeeded).toBe(1);
     expect((await crondo.preview({ schedule: "@hourly", count: 2 })).next).toHaveLength(2);
+    const backfill = await crondo.backfill(
+      job.cron_id,
+      { from: "2023-06-01T00:00:00Z", to: "2025-06-01T00:00:00Z" },
+      { idempotencyKey: "client-backfill" },
+    );
+    expect(backfill).toMatchObject({
+      cron_id: job.cron_id,
+      slots: 2,
+      first_slot: "2024-01-01T00:00:00.000Z",
+      last_slot: "2025-01-01T00:00:00.000Z",
+    });
 
     const err = await crondo.update(job.cron_id, { retries: 99 }).catch((e) => e);
     expect(err).toBeInstanceOf(CrondoError);

@@ -75,6 +75,7 @@ export const BODIES: Record<string, unknown> = {
   "cron.trigger": { job_id: "ignored" },
   "cron.retention.set": { retention_days: 3 },
   "cron.preview": { schedule: "* * * * *" },
+  "cron.backfill": { from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:10:00Z" },
 };
 
 export interface RouteCall {

@@ -160,6 +160,8 @@ interface Route {
   path: string;
   /** A request body that would succeed (and change the job) if it reached the operation. */
   body?: Record<string, unknown>;
+  /** The route refuses a missing body (its fields are required). */
+  bodyRequired: boolean;
 }
 /**
  * Bodies that would succeed, by operation. Every registered route that is not a GET must
@@ -174,6 +176,7 @@ const GOOD_BODIES: Record<string, Record<string, unknown>> = {
   "cron.trigger": {},
   "cron.retention.set": { retention_days: 1 },
   "cron.preview": { schedule: "* * * * *" },
+  "cron.backfill": { from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:10:00Z" },
 };
 /** The routes the app registers (src/api/routes), not a copy of them. */
 const ROUTES: Route[] = routes.map((r) => ({
@@ -181,6 +184,7 @@ const ROUTES: Route[] = routes.map((r) => ({
   method: r.method,
   path: r.path,
   body: GOOD_BODIES[r.operation],
+  bodyRequired: r.doc.bodyRequired ?? false,
 }));
 const route = (op: string) => {
   const r = ROUTES.find((r) => r.op === op);
@@ -501,9 +505,7 @@ for (const r of BODY_ROUTES) {
     });
   }
   // An empty body is `{}`: refused where fields are required; the actions accept it (C only).
-  const empty: Outcome[] = ["create", "retention.set", "preview"].includes(r.op)
-    ? ["VALIDATION_ERROR"]
-    : ["ok"];
+  const empty: Outcome[] = r.bodyRequired ? ["VALIDATION_ERROR"] : ["ok"];
   const target = empty[0] === "ok" ? (r.op === "delete" ? "{Cdel}" : "{C}") : "{A}";
   const as: Who = empty[0] === "ok" ? "C" : "A";
   for (const [label, raw] of [

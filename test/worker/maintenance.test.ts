@@ -35,6 +35,7 @@ async function seedRun(cronId: string, state: RunRow["state"], finishedAgoDays: 
     trigger: "schedule",
     state,
     scheduled_for: NOW - 400 * DAY,
+    fire_at: NOW - 400 * DAY,
     started_at: NOW - 400 * DAY,
     finished_at: finished,
     fire_lag_ms: 0,
@@ -46,6 +47,7 @@ async function seedRun(cronId: string, state: RunRow["state"], finishedAgoDays: 
     response_body: null,
     missed_slots: 0,
     skip_reason: null,
+    backfill_id: null,
     created_at: NOW - 400 * DAY,
   }).run();
   return run_id;
@@ -180,8 +182,13 @@ describe("overdue-alarm sweep", () => {
     // Simulate a lost alarm: no alarm, and a next_run_at ten minutes in the past.
     await runInDurableObject(stub, async (instance: unknown, state) => {
       await state.storage.deleteAlarm();
-      const inner = instance as unknown as { job: { next_run_at: number }; alarmAt: number | null };
+      const inner = instance as unknown as {
+        job: { next_run_at: number; next_slot: number };
+        alarmAt: number | null;
+      };
+      // The slot and its fire time (no jitter: the same instant).
       inner.job.next_run_at = overdue;
+      inner.job.next_slot = overdue;
       inner.alarmAt = null;
       await state.storage.put("job", inner.job);
     });

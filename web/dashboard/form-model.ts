@@ -1,7 +1,7 @@
 // The job form's model: values as typed, client-side checks (the API re-checks
 // everything), the request body they make, and the partial PATCH of an edit.
 
-import type { CronRecord } from "../../src/client";
+import type { CronRecord, PreviewRequest } from "../../src/client";
 import {
   headerNameProblem,
   headerValueProblems,
@@ -28,6 +28,12 @@ export interface Values {
   max_runs: string;
   on_failure_webhook: string;
   retention_days: string;
+  start_at: string;
+  end_at: string;
+  jitter_seconds: string;
+  exclude_dates: string;
+  misfire_policy: string;
+  catchup_window_seconds: string;
   enabled: boolean;
 }
 export type FieldName = Exclude<keyof Values, "mode">;
@@ -52,9 +58,42 @@ export function initialValues(job?: CronRecord): Values {
     max_runs: job?.max_runs == null ? "" : String(job.max_runs),
     on_failure_webhook: job?.on_failure_webhook ?? "",
     retention_days: String(job?.retention_days ?? 30),
+    start_at: job ? isoToWall(job.start_at, job.timezone) : "",
+    end_at: job ? isoToWall(job.end_at, job.timezone) : "",
+    jitter_seconds: String(job?.jitter_seconds ?? 0),
+    exclude_dates: job?.exclude_dates.join(", ") ?? "",
+    misfire_policy: job?.misfire_policy ?? "run_once",
+    catchup_window_seconds: String(job?.catchup_window_seconds ?? 3600),
     enabled: job?.enabled ?? true,
   };
 }
+
+/** The dates typed into the exclude_dates field: separated by commas, spaces or lines. */
+export const datesOf = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+function isDate(text: string): boolean {
+  const m = DATE_RE.exec(text);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === text;
+}
+
+function datesError(text: string): string | null {
+  const dates = datesOf(text);
+  if (dates.length > 366) return "At most 366 dates.";
+  const seen = new Set<string>();
+  for (const d of dates) {
+    if (!isDate(d)) return `“${d}” is not a date like 2026-12-25.`;
+    if (seen.has(d)) return `${d} is given twice.`;
+    seen.add(d);
+  }
+  return null;
+}
+
+/** A window bound typed as a wall time in the job's zone, as an ISO instant (or null). */
+const boundOf = (v: Values, field: "start_at" | "end_at") =>
+  v[field].trim() ? wallToIso(v[field].trim(), v.timezone.trim() || "UTC") : null;
 
 function integer(text: string, min: number, max: number): string | null {
   if (!/^\s*-?\d+\s*$/.test(text)) return `Enter a whole number from ${min} to ${max}.`;
@@ -151,6 +190,23 @@ export function check(field: FieldName, v: Values, edited?: Values): string | nu
       return "Enter a whole number of 1 or more, or leave empty for no limit.";
     case "on_failure_webhook":
       return t ? httpUrl(t) : null;
+    case "start_at":
+      return t && !boundOf(v, "start_at") ? "Enter a date and time (and a valid timezone)." : null;
+    case "end_at": {
+      if (!t) return null;
+      const end = boundOf(v, "end_at");
+      if (!end) return "Enter a date and time (and a valid timezone).";
+      const start = boundOf(v, "start_at");
+      if (start && Date.parse(end) <= Date.parse(start)) return "Must be after the start.";
+      const kept = t === edited?.end_at && v.timezone === edited.timezone;
+      return !kept && Date.parse(end) <= Date.now() ? "Must be in the future." : null;
+    }
+    case "jitter_seconds":
+      return integer(t, 0, 3600);
+    case "exclude_dates":
+      return datesError(t);
+    case "catchup_window_seconds":
+      return integer(t, 1, 31_536_000);
     default:
       return null;
   }
@@ -172,6 +228,12 @@ export const FIELDS: FieldName[] = [
   "max_concurrency",
   "max_runs",
   "on_failure_webhook",
+  "start_at",
+  "end_at",
+  "exclude_dates",
+  "jitter_seconds",
+  "misfire_policy",
+  "catchup_window_seconds",
   "retention_days",
   "enabled",
 ];
@@ -197,9 +259,33 @@ export function toBody(v: Values): Record<string, unknown> {
     max_runs: v.max_runs.trim() ? Number(v.max_runs) : null,
     on_failure_webhook: v.on_failure_webhook.trim() || null,
     retention_days: Number(v.retention_days),
+    start_at: boundOf(v, "start_at"),
+    end_at: boundOf(v, "end_at"),
+    jitter_seconds: Number(v.jitter_seconds),
+    exclude_dates: [...datesOf(v.exclude_dates)].sort(),
+    misfire_policy: v.misfire_policy,
+    catchup_window_seconds: Number(v.catchup_window_seconds),
     enabled: v.enabled,
   });
   return body;
+}
+
+/**
+ * What the schedule preview applies of the window fields (those that are valid now), so
+ * that it shows the fire times the job will have; the job's id seeds its jitter.
+ */
+export function previewWindow(v: Values, cronId?: string): Partial<PreviewRequest> {
+  const out: Partial<PreviewRequest> = {};
+  const ok = (f: FieldName) => check(f, v) === null;
+  if (ok("start_at") && boundOf(v, "start_at")) out.start_at = boundOf(v, "start_at");
+  if (ok("end_at") && boundOf(v, "end_at") && ok("start_at")) out.end_at = boundOf(v, "end_at");
+  if (ok("exclude_dates") && datesOf(v.exclude_dates).length)
+    out.exclude_dates = datesOf(v.exclude_dates);
+  if (ok("jitter_seconds") && Number(v.jitter_seconds) > 0) {
+    out.jitter_seconds = Number(v.jitter_seconds);
+    if (cronId) out.cron_id = cronId;
+  }
+  return out;
 }
 
 /** The fields of `body` that differ from `job`: the partial PATCH of an edit. */

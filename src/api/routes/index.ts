@@ -1,4 +1,5 @@
 import type { Route } from "../route";
+import cronBackfill from "./cron-backfill";
 import cronCreate from "./cron-create";
 import cronDelete from "./cron-delete";
 import cronGet from "./cron-get";
@@ -25,6 +26,7 @@ export const routes: Route[] = [
   cronPause,
   cronResume,
   cronTrigger,
+  cronBackfill,
   runsGet,
   runsList,
   retentionGet,

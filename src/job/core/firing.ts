@@ -1,8 +1,17 @@
-// Slot firing (SPEC §5 misfire, §6 overlap): what a wake-up does with the slot
-// that has come — start it, queue it or skip it — and when to wake next.
-import { latestDueSlot } from "../slots";
-import type { JobState, OverlapPolicy, SkipReason } from "../types";
-import { cancelRuns, expireLostAttempts, skippedRow, startDueRetries, startRun } from "./runs";
+// Slot firing (SPEC §5 misfire, §6 overlap, §10 catch-up): what a wake-up does with
+// the slots that have come — start, queue or skip one, or hand missed ones to the
+// catch-up lane — and when to wake next.
+import { dueSlots, fireAt } from "../slots";
+import type { JobState, Lane, OverlapPolicy, SkipReason } from "../types";
+import { startLanes } from "./lanes";
+import {
+  cancelRuns,
+  expireLostAttempts,
+  overlapping,
+  skippedRow,
+  startDueRetries,
+  startRun,
+} from "./runs";
 import { type CoreCtx, computeStatus, type Effect, rowOf, type Step } from "./step";
 
 /** A queue holds at most this many waiting runs (SPEC §6); later slots are skipped. */
@@ -12,9 +21,9 @@ export const MAX_ALARM_HOLD_MS = 10 * 60_000;
 
 /**
  * The alarm (or any wake-up): lost attempts, due retries, and the due slot — or the
- * slot due within `ctx.leadMs` (pre-armed: its request goes out at the slot's instant).
+ * slot due within `ctx.leadMs` (pre-armed: its request goes out at its fire time).
  * Handles everything due at or before now, so work that fell overdue while the
- * object was down still runs.
+ * object was down still runs; then the lanes (catch-up, backfill) take their turn.
  */
 export function wake(state: JobState, ctx: CoreCtx): Step {
   // Lost attempts first (a run that ends frees its place for the slot), then the
@@ -24,12 +33,13 @@ export function wake(state: JobState, ctx: CoreCtx): Step {
   const effects = [...lost.effects];
   const lead = ctx.leadMs ?? 0;
   if (cur.status === "active" && cur.next_run_at !== null && cur.next_run_at <= ctx.now + lead) {
-    const fired = fireDueSlot(cur, ctx);
+    const fired = fireDueSlots(cur, ctx);
     cur = fired.state;
     effects.push(...fired.effects);
   }
   const retries = startDueRetries(cur, ctx);
-  return { state: retries.state, effects: [...effects, ...retries.effects] };
+  const lanes = startLanes(retries.state, ctx);
+  return { state: lanes.state, effects: [...effects, ...retries.effects, ...lanes.effects] };
 }
 
 /** How many slots may wait under each waiting policy (SPEC §6). */
@@ -38,30 +48,88 @@ const QUEUE_LIMIT: Partial<Record<OverlapPolicy, number>> = {
   buffer_one: 1,
 };
 
-/** What becomes of a slot, by overlap policy and the runs in progress (SPEC §6). */
+/**
+ * What becomes of a slot, by overlap policy and the runs in progress (SPEC §6). Lane
+ * runs (catch-up, backfill) are not overlapped, but count towards max_concurrency.
+ */
 export function slotDecision(
   state: Pick<JobState, "active" | "queue" | "config">,
 ): "start" | "queue" | "replace" | SkipReason {
-  const inProgress = state.active.length;
+  const inProgress = overlapping(state);
+  const lanes = state.active.length - inProgress;
   const { overlap_policy: policy, max_concurrency } = state.config;
-  if (policy === "allow") return inProgress < max_concurrency ? "start" : "concurrency_limit";
-  if (inProgress === 0) return "start";
+  const room = state.active.length < max_concurrency;
+  if (policy === "allow") return room ? "start" : "concurrency_limit";
+  if (inProgress === 0) return room ? "start" : "concurrency_limit";
   if (policy === "skip") return "overlap";
-  if (policy === "replace") return "replace";
+  if (policy === "replace") return lanes < max_concurrency ? "replace" : "concurrency_limit";
   return state.queue.length < (QUEUE_LIMIT[policy] ?? 0) ? "queue" : "queue_full";
 }
 
-/** SPEC §5 misfire + §6 overlap: one run for the latest due slot, per the overlap policy. */
-function fireDueSlot(state: JobState, ctx: CoreCtx): Step {
+/**
+ * A single due slot that is this late counts as missed under `skip` (the misfire
+ * threshold of Quartz's default): a slot followed by another due one always does.
+ */
+export const SKIP_LATE_MS = 60_000;
+
+/**
+ * SPEC §5 misfire, §10 catch-up: the slots due now. On time (one slot, inside the
+ * catch-up window), it fires per the overlap policy; after a gap, misfire_policy
+ * decides — run_once: the latest runs, counting the others; run_all: every slot inside
+ * the window goes to the catch-up lane, in slot order; skip: none runs. Slots older than
+ * the window are only counted; whatever is counted and not reported by a run now is
+ * carried in pending_missed to the next run that starts from the schedule.
+ */
+function fireDueSlots(state: JobState, ctx: CoreCtx): Step {
   const { now } = ctx;
-  const { slot, missed } = latestDueSlot(state, state.next_run_at!, now);
-  let cur: JobState = { ...state, last_slot: slot };
+  const slot = state.next_slot!;
+  const windowStart = now - state.config.catchup_window_seconds * 1000;
+  const due =
+    state.config.schedule === null
+      ? { latest: slot, total: 1, old: 0, firstRecent: slot } // one-shot: fires when woken
+      : dueSlots(state, slot, now, windowStart);
+  let cur: JobState = { ...state, last_slot: due.latest };
+  const recentLatest = due.firstRecent !== null;
+  const onTime =
+    state.config.schedule === null ||
+    (due.total === 1 &&
+      recentLatest &&
+      !(cur.config.misfire_policy === "skip" && now - fireAt(cur, due.latest) > SKIP_LATE_MS));
+  const effects: Effect[] = [];
+  const fire = (missed: number) => {
+    const step = fireSlot({ ...cur, pending_missed: 0 }, due.latest, missed, ctx);
+    cur = step.state;
+    effects.push(...step.effects);
+  };
+  const policy = cur.config.misfire_policy;
+  if (onTime) fire(cur.pending_missed);
+  else if (policy === "run_once" && recentLatest) fire(due.total - 1 + cur.pending_missed);
+  else if (policy === "run_all" && due.firstRecent !== null) {
+    // One lane per gap: slots fired on time since an earlier gap are not in this one.
+    const lane: Lane = {
+      backfill_id: null,
+      after: due.firstRecent - 1,
+      until: due.latest,
+      remaining: due.total - due.old,
+      missed: due.old + cur.pending_missed,
+    };
+    cur = { ...cur, pending_missed: 0, catchups: [...cur.catchups, lane] };
+  } else cur = { ...cur, pending_missed: cur.pending_missed + due.total };
+  return { state: { ...cur, ...computeStatus(cur, now, true) }, effects };
+}
+
+/** One slot fires: started, queued or skipped per the overlap policy (SPEC §6). */
+function fireSlot(state: JobState, slot: number, missed: number, ctx: CoreCtx): Step {
+  const { now } = ctx;
+  let cur = state;
   const effects: Effect[] = [];
   const run_id = ctx.newRunId();
+  const fire_at = fireAt(cur, slot);
   const slotRun = {
     run_id,
     trigger: "schedule" as const,
     scheduled_for: slot,
+    fire_at,
     missed_slots: missed,
   };
   const decision = slotDecision(cur);
@@ -69,7 +137,7 @@ function fireDueSlot(state: JobState, ctx: CoreCtx): Step {
     const reason = `cancelled: replaced by run ${run_id} (overlap_policy replace)`;
     const cancelled = cancelRuns(
       cur,
-      cur.active.map((r) => r.run_id),
+      cur.active.filter((r) => r.lane === null).map((r) => r.run_id),
       reason,
       ctx,
     );
@@ -78,15 +146,18 @@ function fireDueSlot(state: JobState, ctx: CoreCtx): Step {
   }
   if (decision === "start" || decision === "replace") {
     cur = { ...cur, run_count: cur.run_count + 1 };
-    // A pre-armed slot's request leaves at the slot's instant, never before.
-    const step = startRun(cur, ctx, slotRun, Math.max(now, slot));
+    // A pre-armed slot's request leaves at its fire time, never before.
+    const step = startRun(cur, ctx, slotRun, Math.max(now, fire_at));
     cur = step.state;
     effects.push(...step.effects);
   } else if (decision === "queue") {
     cur = {
       ...cur,
       run_count: cur.run_count + 1,
-      queue: [...cur.queue, { run_id, scheduled_for: slot, missed_slots: missed, queued_at: now }],
+      queue: [
+        ...cur.queue,
+        { run_id, scheduled_for: slot, fire_at, missed_slots: missed, queued_at: now },
+      ],
     };
     effects.push({ type: "write_run", row: rowOf(cur, slotRun, "queued", now, false) });
   } else {
@@ -97,7 +168,7 @@ function fireDueSlot(state: JobState, ctx: CoreCtx): Step {
         : undefined;
     effects.push({ type: "write_run", row: skippedRow(cur, slotRun, decision, now, message) });
   }
-  return { state: { ...cur, ...computeStatus(cur, now) }, effects };
+  return { state: cur, effects };
 }
 
 /** The earliest time this job needs to be woken (a slot `leadMs` early), or null. */

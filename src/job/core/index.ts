@@ -3,16 +3,39 @@
 // like after an event — is a pure function of (state, event, context) returning a
 // Step. The Durable Object shell (src/object/) loads state, calls these, performs
 // the effects and saves.
-export { alarmHoldMs, MAX_ALARM_HOLD_MS, MAX_QUEUED, slotDecision, wake, wakeAt } from "./firing";
-export { type ConfigPatch, createJob, type NewJob, pause, resume, update } from "./job";
+export {
+  alarmHoldMs,
+  MAX_ALARM_HOLD_MS,
+  MAX_QUEUED,
+  SKIP_LATE_MS,
+  slotDecision,
+  wake,
+  wakeAt,
+} from "./firing";
+export {
+  type ConfigPatch,
+  createJob,
+  type NewJob,
+  pause,
+  resume,
+  update,
+  windowProblem,
+} from "./job";
+export {
+  attemptFinished,
+  backfill,
+  backfillSlots,
+  MAX_BACKFILL_SLOTS,
+  MAX_BACKFILLS,
+  recover,
+  startLanes,
+} from "./lanes";
 export {
   ATTEMPT_GRACE_MS,
-  attemptFinished,
   cancelRuns,
   INTERRUPTED_ERROR,
   LOST_ERROR,
   MAX_RETRY_DELAY_MS,
-  recover,
   retryDelayMs,
   SKIP_MESSAGES,
   trigger,

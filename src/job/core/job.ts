@@ -20,6 +20,7 @@ export function createJob(init: NewJob, now: number): Step {
     config: init.config,
     status: init.enabled ? "active" : "paused",
     next_run_at: null,
+    next_slot: null,
     last_slot: null,
     run_count: 0,
     last_run_at: null,
@@ -28,15 +29,27 @@ export function createJob(init: NewJob, now: number): Step {
     consecutive_failures: 0,
     active: [],
     queue: [],
+    pending_missed: 0,
+    catchups: [],
+    backfills: [],
     created_at: now,
     updated_at: now,
   };
   return unchanged({ ...base, ...computeStatus(base, now) });
 }
 
+/** Pause stops new slots: the missed slots run_all had still to catch up are dropped too. */
 export function pause(state: JobState, now: number): Step {
   if (state.status !== "active") return unchanged(state);
-  return unchanged({ ...state, status: "paused", next_run_at: null, updated_at: now });
+  return unchanged({
+    ...state,
+    status: "paused",
+    next_run_at: null,
+    next_slot: null,
+    catchups: [],
+    pending_missed: 0,
+    updated_at: now,
+  });
 }
 
 /** Resume computes the next slot from now: paused slots are not caught up (SPEC §3). */
@@ -63,5 +76,18 @@ export function update(state: JobState, patch: ConfigPatch, now: number): Step {
   else if (enabled === true && status === "paused") status = "active";
   else if (status === "completed") status = "active"; // re-evaluated below
   const next: JobState = { ...state, config, status, updated_at: now };
+  // Slots of another schedule are not the missed slots of this one.
+  if (fields.schedule != null || fields.run_at != null || fields.timezone !== undefined)
+    next.catchups = [];
   return unchanged({ ...next, ...computeStatus(next, now) });
+}
+
+/** What is wrong with a job's time window (SPEC §10), naming the field, or null. */
+export function windowProblem(
+  config: Pick<JobConfig, "start_at" | "end_at">,
+): { path: "end_at"; message: string } | null {
+  const { start_at, end_at } = config;
+  return start_at !== null && end_at !== null && end_at <= start_at
+    ? { path: "end_at", message: "must be after start_at" }
+    : null;
 }

@@ -19,7 +19,8 @@ export const INTERRUPTED_ERROR =
   "attempt interrupted: crondo restarted while the request was in flight";
 export const LOST_ERROR = "attempt lost: no outcome was recorded before its deadline";
 
-type RunStart = Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed_slots">;
+export type RunStart = Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed_slots"> &
+  Partial<Pick<ActiveRun, "fire_at" | "lane" | "backfill_id">>;
 
 const deadlineOf = (config: JobConfig, now: number) =>
   now + config.timeout_seconds * 1000 + ATTEMPT_GRACE_MS;
@@ -32,6 +33,9 @@ export function startRun(
   at = ctx.now,
 ): Step & { row: RunRow } {
   const run: ActiveRun = {
+    fire_at: at,
+    lane: null,
+    backfill_id: null,
     ...init,
     started_at: at,
     state: "running",
@@ -98,8 +102,13 @@ function finishRun(
   if (outcome === "failed" && state.config.on_failure_webhook) {
     effects.push({ type: "notify_failure", row });
   }
-  // A queued slot starts as soon as nothing is in progress any more, in slot order.
-  if (next.active.length === 0 && next.queue.length > 0) {
+  // A queued slot starts as soon as nothing is in progress any more, in slot order
+  // (lane runs do not overlap slots, but count towards max_concurrency).
+  if (
+    next.queue.length > 0 &&
+    overlapping(next) === 0 &&
+    next.active.length < next.config.max_concurrency
+  ) {
     const [head, ...rest] = next.queue as [QueuedRun, ...QueuedRun[]];
     next = { ...next, queue: rest };
     const started = startRun(next, ctx, { ...head, trigger: "schedule" });
@@ -108,6 +117,10 @@ function finishRun(
   }
   return { state: next, effects };
 }
+
+/** Runs in progress that a new slot overlaps with (SPEC §6): lane runs go beside them. */
+export const overlapping = (state: Pick<JobState, "active">) =>
+  state.active.filter((r) => r.lane === null).length;
 
 /** An attempt reported its result (stale reports — a lost or replaced attempt — change nothing). */
 export function attemptFinished(
@@ -227,7 +240,7 @@ export function recover(state: JobState, ctx: CoreCtx): Step {
 /** A run that never starts: recorded `skipped` with its reason (SPEC §6), nothing sent. */
 export function skippedRow(
   state: JobState,
-  run: RunStart,
+  run: RunStart & Pick<ActiveRun, "fire_at">,
   reason: SkipReason,
   now: number,
   message: string = SKIP_MESSAGES[reason],
@@ -247,10 +260,11 @@ export const SKIP_MESSAGES: Record<SkipReason, string> = {
  * requests in flight): at the limit it is recorded skipped, nothing sent.
  */
 export function trigger(state: JobState, ctx: CoreCtx): Step & { row: RunRow } {
-  const init: RunStart = {
+  const init: RunStart & Pick<ActiveRun, "fire_at"> = {
     run_id: ctx.newRunId(),
     trigger: "manual",
     scheduled_for: ctx.now,
+    fire_at: ctx.now,
     missed_slots: 0,
   };
   if (state.active.length >= state.config.max_concurrency) {

@@ -1,5 +1,5 @@
 // What every event of the core returns, and the helpers the event modules share.
-import { slotAfter } from "../slots";
+import { fireAt, slotAfter } from "../slots";
 import type { ActiveRun, JobState, RunRow, RunState, SkipReason } from "../types";
 
 export interface CoreCtx {
@@ -33,7 +33,7 @@ export const unchanged = (state: JobState): Step => ({ state, effects: [] });
 /** A run as the history stores it, at `now`. */
 export function rowOf(
   state: JobState,
-  run: Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed_slots"> &
+  run: Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "fire_at" | "missed_slots"> &
     Partial<ActiveRun>,
   runState: RunState,
   now: number,
@@ -50,9 +50,10 @@ export function rowOf(
     trigger: run.trigger,
     state: runState,
     scheduled_for: run.scheduled_for,
+    fire_at: run.fire_at,
     started_at: started,
     finished_at: finished ? now : null,
-    fire_lag_ms: started === null ? null : Math.max(0, started - run.scheduled_for),
+    fire_lag_ms: started === null ? null : Math.max(0, started - run.fire_at),
     attempts: log.length + (runState === "running" ? 1 : 0),
     attempt_log: log,
     response_status: run.last_status ?? last?.response_status ?? null,
@@ -61,22 +62,26 @@ export function rowOf(
     response_body: run.last_body ?? null,
     missed_slots: run.missed_slots,
     skip_reason,
+    backfill_id: run.backfill_id ?? null,
     created_at: run.started_at ?? now,
   };
 }
 
-/** Status and next slot as they follow from the state at `now`. */
-export function computeStatus(
-  state: JobState,
-  now: number,
-): Pick<JobState, "status" | "next_run_at"> {
-  if (state.status === "paused") return { status: "paused", next_run_at: null };
+type Status = Pick<JobState, "status" | "next_run_at" | "next_slot">;
+const COMPLETED: Status = { status: "completed", next_run_at: null, next_slot: null };
+
+/**
+ * Status and next slot as they follow from the state at `now`: the first slot after
+ * now (after `last_slot` only, with `fromLastSlot`: a wake-up that fired slots up to
+ * last_slot, the next of which may be due later than its nominal instant, by jitter).
+ * A job past its end_at, its max_runs or its one-shot is completed.
+ */
+export function computeStatus(state: JobState, now: number, fromLastSlot = false): Status {
+  if (state.status === "paused") return { status: "paused", next_run_at: null, next_slot: null };
   const { max_runs } = state.config;
-  if (max_runs !== null && state.run_count >= max_runs) {
-    return { status: "completed", next_run_at: null };
-  }
-  const next = slotAfter(state, state.config.schedule === null ? -Infinity : now);
+  if (max_runs !== null && state.run_count >= max_runs) return COMPLETED;
+  const next = slotAfter(state, state.config.schedule === null || fromLastSlot ? -Infinity : now);
   return next === null
-    ? { status: "completed", next_run_at: null }
-    : { status: "active", next_run_at: next };
+    ? COMPLETED
+    : { status: "active", next_run_at: fireAt(state, next), next_slot: next };
 }

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
+import { WINDOW_DEFAULTS } from "../../../src/job/defaults";
 import type { AttemptResult, JobConfig, JobState } from "../../../src/job/types";
 
 const T0 = Date.parse("2026-03-07T00:00:00Z");
@@ -19,7 +20,8 @@ type Ev =
       maxConcurrency: number;
     }
   | { kind: "stale"; pick: number }
-  | { kind: "restart" };
+  | { kind: "restart" }
+  | { kind: "backfill"; back: number; span: number };
 
 const POLICIES = ["allow", "skip", "queue", "buffer_one", "replace"] as const;
 
@@ -54,6 +56,14 @@ const event: fc.Arbitrary<Ev> = fc.oneof(
   // A late report of an attempt that is no longer in flight (lost, replaced, cancelled).
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("stale" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("backfill" as const),
+      back: fc.integer({ min: 1, max: 3_600_000 }),
+      span: fc.integer({ min: 1, max: 600_000 }),
+    }),
+  },
 );
 
 const schedule = fc.constantFrom(
@@ -75,7 +85,21 @@ describe("core properties", () => {
         fc.integer({ min: 1, max: 12 }),
         fc.constantFrom(0, 300),
         fc.array(event, { minLength: 1, maxLength: 120 }),
-        (expr, policy, maxRuns, retries, maxConcurrency, leadMs, events) => {
+        fc.constantFrom("run_once" as const, "run_all" as const, "skip" as const),
+        fc.constantFrom(0, 7, 3600),
+        fc.constantFrom(60, 3600),
+        (
+          expr,
+          policy,
+          maxRuns,
+          retries,
+          maxConcurrency,
+          leadMs,
+          events,
+          misfire,
+          jitter,
+          window,
+        ) => {
           let seq = 0;
           let now = T0;
           const ctx = (): core.CoreCtx => ({
@@ -106,6 +130,10 @@ describe("core properties", () => {
                 max_runs: maxRuns,
                 on_failure_webhook: "https://example.com/f",
                 retention_days: 30,
+                ...WINDOW_DEFAULTS,
+                misfire_policy: misfire,
+                jitter_seconds: jitter,
+                catchup_window_seconds: window,
               },
               enabled: true,
             },
@@ -113,11 +141,24 @@ describe("core properties", () => {
           ).state;
           const slotOwner = new Map<number, string>();
           let lastFiredSlot = -Infinity;
+          /** run_all's catch-up runs: in slot order among themselves, beside the on-time ones. */
+          let lastCatchupSlot = -Infinity;
+          const laneOf = new Map<string, string | null>();
+          const backfillSlots = new Map<string, number[]>();
+          let backfills = 0;
           const finished = new Set<string>();
           const cancelled = new Set<string>();
           const everStarted: { run_id: string; attempt: number }[] = [];
 
           const apply = (step: core.Step) => {
+            for (const r of step.state.active)
+              if (!laneOf.has(r.run_id)) laneOf.set(r.run_id, r.lane);
+            // SPEC §10: at most one run of each lane in flight.
+            for (const lane of ["catchup", "backfill"]) {
+              expect(step.state.active.filter((r) => r.lane === lane).length).toBeLessThanOrEqual(
+                1,
+              );
+            }
             for (const e of step.effects) {
               if (e.type === "write_run") {
                 const r = e.row;
@@ -126,11 +167,28 @@ describe("core properties", () => {
                 );
                 if (r.trigger === "schedule") {
                   const owner = slotOwner.get(r.scheduled_for!);
+                  const catchup = laneOf.get(r.run_id) === "catchup";
                   if (owner === undefined) {
-                    expect(r.scheduled_for!).toBeGreaterThan(lastFiredSlot);
-                    lastFiredSlot = r.scheduled_for!;
+                    if (catchup) {
+                      expect(r.scheduled_for!).toBeGreaterThan(lastCatchupSlot);
+                      lastCatchupSlot = r.scheduled_for!;
+                    } else {
+                      expect(r.scheduled_for!).toBeGreaterThan(lastFiredSlot);
+                      lastFiredSlot = r.scheduled_for!;
+                    }
                     slotOwner.set(r.scheduled_for!, r.run_id);
                   } else expect(owner, "one run per slot").toBe(r.run_id);
+                  expect(r.fire_at! - r.scheduled_for!).toBeGreaterThanOrEqual(0);
+                  expect(r.fire_at! - r.scheduled_for!).toBeLessThan(Math.max(1, jitter * 1000));
+                }
+                if (r.trigger === "backfill") {
+                  const list = backfillSlots.get(r.backfill_id!) ?? [];
+                  if (!list.includes(r.scheduled_for!)) {
+                    // One backfill's slots in slot order, each once.
+                    expect(r.scheduled_for!).toBeGreaterThan(list[list.length - 1] ?? -Infinity);
+                    list.push(r.scheduled_for!);
+                  }
+                  backfillSlots.set(r.backfill_id!, list);
                 }
                 if (["succeeded", "failed", "skipped", "cancelled"].includes(r.state))
                   finished.add(r.run_id);
@@ -148,7 +206,8 @@ describe("core properties", () => {
                 // Never sent before its slot, nor before now; pre-armed at most leadMs early.
                 expect(e.at).toBeGreaterThanOrEqual(now);
                 if (run!.trigger === "schedule" && e.attempt === 1) {
-                  expect(e.at).toBeGreaterThanOrEqual(run!.scheduled_for);
+                  // Never before its fire time (the slot plus its jitter).
+                  expect(e.at).toBeGreaterThanOrEqual(run!.fire_at);
                   expect(e.at - now).toBeLessThanOrEqual(leadMs);
                 }
                 if (e.attempt === 1) {
@@ -251,6 +310,14 @@ describe("core properties", () => {
               case "restart":
                 apply(core.recover(s, ctx()));
                 break;
+              case "backfill": {
+                const to = now - ev.back;
+                const slots = core.backfillSlots(s, to - ev.span, to);
+                if (slots.first === null || slots.count > core.MAX_BACKFILL_SLOTS) break;
+                if (s.backfills.length >= core.MAX_BACKFILLS) break;
+                apply(core.backfill(s, `bf_${++backfills}`, slots as never, ctx()));
+                break;
+              }
             }
           }
           // Overlap: with skip or queue, never two scheduled runs in progress together.
@@ -299,6 +366,7 @@ describe("core properties", () => {
                 max_runs: null,
                 on_failure_webhook: null,
                 retention_days: 1,
+                ...WINDOW_DEFAULTS,
               },
               enabled: true,
             },

@@ -2,31 +2,14 @@
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
 import type { AttemptResult, JobConfig, JobState } from "../../../src/job/types";
+import { jobConfig } from "./fixtures";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");
 const MIN = 60_000;
 
-function config(over: Partial<JobConfig> = {}): JobConfig {
-  return {
-    name: "job",
-    schedule: "* * * * *",
-    run_at: null,
-    url: "https://example.com/",
-    method: "POST",
-    payload: null,
-    headers: {},
-    timezone: "UTC",
-    retries: 2,
-    retry_backoff_seconds: 10,
-    timeout_seconds: 300,
-    overlap_policy: "allow",
-    max_concurrency: 10,
-    max_runs: null,
-    on_failure_webhook: null,
-    retention_days: 30,
-    ...over,
-  };
-}
+/** An every-minute job's configuration (2 retries, 300 s timeout), with `over` on top. */
+const config = (over: Partial<JobConfig> = {}): JobConfig =>
+  jobConfig({ schedule: "* * * * *", retries: 2, timeout_seconds: 300, ...over });
 
 let seq = 0;
 function ctx(now: number, random = 0.5): core.CoreCtx {

@@ -10,6 +10,7 @@ import {
   RUNNING_ROW_DELAY_MS,
 } from "../../../src/job/history-plan";
 import type { AttemptResult, JobState, RunRow } from "../../../src/job/types";
+import { result as answered, newJob, rows as rowsOf } from "./fixtures";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");
 const _SEC = 1000;
@@ -21,48 +22,15 @@ const ctx = (now: number): core.CoreCtx => ({
   random: () => 0.5,
 });
 
-function everySecond(now = T0): JobState {
-  return core.createJob(
-    {
-      cron_id: "cron_X",
-      tenant_id: "t",
-      signing_secret: "s",
-      enabled: true,
-      config: {
-        name: "job",
-        schedule: "* * * * * *",
-        run_at: null,
-        url: "https://example.com/",
-        method: "POST",
-        payload: { big: "x".repeat(1000) },
-        headers: {},
-        timezone: "UTC",
-        retries: 1,
-        retry_backoff_seconds: 1,
-        timeout_seconds: 30,
-        overlap_policy: "allow",
-        max_concurrency: 10,
-        max_runs: null,
-        on_failure_webhook: null,
-        retention_days: 30,
-      },
-    },
-    now,
-  ).state;
-}
+const everySecond = (now = T0): JobState =>
+  newJob(now, {
+    payload: { big: "x".repeat(1000) },
+    retry_backoff_seconds: 1,
+    timeout_seconds: 30,
+  });
 
-const result = (started: number, status = 200): AttemptResult => ({
-  started_at: started,
-  duration_ms: 5,
-  ok: status < 300,
-  response_status: status,
-  error: status < 300 ? null : `HTTP ${status}`,
-  response_body: "",
-  retry_after_seconds: null,
-});
-
-const rowsOf = (s: core.Step): RunRow[] =>
-  s.effects.flatMap((e) => (e.type === "write_run" ? [e.row] : []));
+/** An attempt started at `started` answered `status`. */
+const result = (started: number, status = 200): AttemptResult => answered(status, started);
 
 /** A job object's commits, as the object makes them, with what went to D1 when. */
 class Harness {

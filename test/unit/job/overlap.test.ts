@@ -3,63 +3,13 @@
 // skip_reason on every skipped run, and pre-armed firing.
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
-import type { AttemptResult, JobConfig, JobState, OverlapPolicy } from "../../../src/job/types";
+import type { JobConfig, JobState, OverlapPolicy } from "../../../src/job/types";
 import { OVERLAP_POLICIES } from "../../../src/job/types";
+import { aborts, ctx, newJob, result, rows, SEC, starts } from "./fixtures";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");
-const SEC = 1000;
 
-let seq = 0;
-const ctx = (now: number, leadMs = 0): core.CoreCtx => ({
-  now,
-  newRunId: () => `run_${String(++seq).padStart(26, "0")}`,
-  random: () => 0.5,
-  leadMs,
-});
-
-function job(over: Partial<JobConfig> = {}): JobState {
-  return core.createJob(
-    {
-      cron_id: "cron_X",
-      tenant_id: "t",
-      signing_secret: "s",
-      enabled: true,
-      config: {
-        name: "job",
-        schedule: "* * * * * *", // every second
-        run_at: null,
-        url: "https://example.com/",
-        method: "POST",
-        payload: null,
-        headers: {},
-        timezone: "UTC",
-        retries: 1,
-        retry_backoff_seconds: 10,
-        timeout_seconds: 900, // runs stay in progress through every slot here
-        overlap_policy: "allow",
-        max_concurrency: 10,
-        max_runs: null,
-        on_failure_webhook: null,
-        retention_days: 30,
-        ...over,
-      },
-    },
-    T0,
-  ).state;
-}
-
-const result = (status: number, at: number): AttemptResult => ({
-  started_at: at,
-  duration_ms: 5,
-  ok: status < 300,
-  response_status: status,
-  error: status < 300 ? null : `HTTP ${status}`,
-  response_body: "",
-  retry_after_seconds: null,
-});
-const starts = (s: core.Step) => s.effects.filter((e) => e.type === "start_attempt");
-const aborts = (s: core.Step) => s.effects.filter((e) => e.type === "abort_attempt");
-const rows = (s: core.Step) => s.effects.flatMap((e) => (e.type === "write_run" ? [e.row] : []));
+const job = (over: Partial<JobConfig> = {}): JobState => newJob(T0, over);
 
 /** The job after `n` slots (T0+1s … T0+n s) fired with every run still in progress. */
 function afterSlots(policy: OverlapPolicy, n: number, over: Partial<JobConfig> = {}) {

@@ -1,7 +1,12 @@
 // The job form's fields and layout: every input has a label, a hint where useful and
 // an error line, all tied to it with aria-describedby.
 
-import { type CronRecord, HTTP_METHODS, OVERLAP_POLICIES } from "../../../src/client";
+import {
+  type CronRecord,
+  HTTP_METHODS,
+  MISFIRE_POLICIES,
+  OVERLAP_POLICIES,
+} from "../../../src/client";
 import { h } from "../dom";
 import { FIELDS, type FieldName, type Values } from "../form-model";
 import { COMMON_ZONES } from "../format";
@@ -123,6 +128,47 @@ export function buildForm(job: CronRecord | undefined, initial: Values): JobForm
       input({ inputmode: "numeric" }),
       "0–365",
     ),
+    start_at: makeField(
+      "start_at",
+      "Start",
+      input({ type: "datetime-local" }),
+      "Optional; no run before it (the job's timezone).",
+    ),
+    end_at: makeField(
+      "end_at",
+      "End",
+      input({ type: "datetime-local" }),
+      "Optional; no run after it, then the job is completed.",
+    ),
+    exclude_dates: makeField(
+      "exclude_dates",
+      "Excluded dates",
+      h("textarea", {
+        rows: 2,
+        spellcheck: "false",
+        placeholder: "2026-12-25, 2026-12-26",
+        class: "mono",
+      }),
+      "Local dates (YYYY-MM-DD, the job's timezone) with no runs; up to 366.",
+    ),
+    jitter_seconds: makeField(
+      "jitter_seconds",
+      "Jitter (s)",
+      input({ inputmode: "numeric" }),
+      "0–3600: each run starts up to this much after its slot, the same delay every time",
+    ),
+    misfire_policy: makeField(
+      "misfire_policy",
+      "Missed runs",
+      select(MISFIRE_POLICIES),
+      "after downtime: run_once (the latest), run_all (each, one by one), or skip them",
+    ),
+    catchup_window_seconds: makeField(
+      "catchup_window_seconds",
+      "Catch-up window (s)",
+      input({ inputmode: "numeric" }),
+      "Missed runs older than this are only counted; default 3600",
+    ),
     enabled: makeField("enabled", "Enabled (runs on schedule)", h("input", { type: "checkbox" })),
   };
   for (const name of FIELDS) {
@@ -172,6 +218,15 @@ export function buildForm(job: CronRecord | undefined, initial: Values): JobForm
       modes,
       h("div", { class: "grid" }, f.schedule.wrap, f.run_at.wrap, f.timezone.wrap),
       preview,
+    ),
+    group(
+      "Window and catch-up",
+      f.start_at.wrap,
+      f.end_at.wrap,
+      f.exclude_dates.wrap,
+      f.jitter_seconds.wrap,
+      f.misfire_policy.wrap,
+      f.catchup_window_seconds.wrap,
     ),
     group("Request", f.payload.wrap, f.headers.wrap),
     group(

@@ -11,6 +11,7 @@ import {
   type FieldName,
   fieldForPath,
   initialValues,
+  previewWindow,
   toBody,
   type Values,
 } from "../form-model";
@@ -18,6 +19,18 @@ import { dateTime, relative, wallToIso } from "../format";
 import { readOnlyNote } from "../read-only";
 import { go, links, type Route, type ViewContext } from "../router";
 import { buildForm, type Control } from "./form-fields";
+
+/** Fields the schedule preview depends on (the window fields change its fire times). */
+const PREVIEWED = new Set<string>([
+  "schedule",
+  "timezone",
+  "mode",
+  "run_at",
+  "start_at",
+  "end_at",
+  "exclude_dates",
+  "jitter_seconds",
+]);
 
 export async function formView(ctx: ViewContext<Extract<Route, { name: "new" | "edit" }>>) {
   const { root, signal, route } = ctx;
@@ -126,7 +139,10 @@ export async function formView(ctx: ViewContext<Extract<Route, { name: "new" | "
       return;
     }
     try {
-      const res = await api.preview({ schedule: expr, timezone: zone, count: 5 }, signal);
+      const res = await api.preview(
+        { schedule: expr, timezone: zone, count: 5, ...previewWindow(v, job?.cron_id) },
+        signal,
+      );
       if (my !== seq) return;
       serverErrors.delete("schedule");
       serverErrors.delete("timezone");
@@ -176,7 +192,7 @@ export async function formView(ctx: ViewContext<Extract<Route, { name: "new" | "
       serverErrors.delete(name);
       show(name, v);
     }
-    if (name === "schedule" || name === "timezone" || name === "mode" || name === "run_at") {
+    if (PREVIEWED.has(name)) {
       if (name === "timezone" && v.mode === "once") show("run_at", v);
       schedulePreview();
     }

@@ -1,0 +1,132 @@
+// Lanes (SPEC §10): slots delivered one after another beside the job's scheduled runs —
+// the missed slots of misfire_policy run_all (the catch-up lane), and backfills. A lane
+// has at most one run in flight; its next slot starts when that run has finished and
+// the job is under max_concurrency. Lane runs are not overlapped by new slots (their
+// overlap_policy sees only scheduled and manual runs) but count towards max_concurrency.
+import { fireAt, windowSlotAfter } from "../slots";
+import type { JobState, Lane, LaneKind } from "../types";
+import { attemptFinished as finished, recover as recovered, startRun } from "./runs";
+import type { CoreCtx, Effect, Step } from "./step";
+
+/** Backfills that may wait per job (each holds at most MAX_BACKFILL_SLOTS slots). */
+export const MAX_BACKFILLS = 10;
+export const MAX_BACKFILL_SLOTS = 1000;
+
+/** Where the lanes of each kind wait; the first of each delivers. */
+const FIELD = { catchup: "catchups", backfill: "backfills" } as const;
+
+const laneOf = (state: JobState, kind: LaneKind): Lane | null => state[FIELD[kind]][0] ?? null;
+
+/** The job without the lane `kind` is delivering (it is done, or may not go on). */
+const dropLane = (state: JobState, kind: LaneKind): JobState => ({
+  ...state,
+  [FIELD[kind]]: state[FIELD[kind]].slice(1),
+});
+
+const withLane = (state: JobState, kind: LaneKind, lane: Lane): JobState => ({
+  ...state,
+  [FIELD[kind]]: [lane, ...state[FIELD[kind]].slice(1)],
+});
+
+/** Catch-up runs are scheduled runs: never while paused, never past max_runs. */
+function catchupStopped(state: JobState): boolean {
+  const { max_runs } = state.config;
+  return state.status === "paused" || (max_runs !== null && state.run_count >= max_runs);
+}
+
+/** Starts the next slot of each lane that has nothing in flight, while there is room. */
+export function startLanes(state: JobState, ctx: CoreCtx): Step {
+  let cur = state;
+  const effects: Effect[] = [];
+  for (const kind of ["catchup", "backfill"] as const) {
+    for (;;) {
+      const lane = laneOf(cur, kind);
+      if (lane === null || cur.active.some((r) => r.lane === kind)) break;
+      if (kind === "catchup" && catchupStopped(cur)) {
+        cur = { ...cur, catchups: [] };
+        break;
+      }
+      const slot = windowSlotAfter(cur.config, lane.after);
+      if (slot === null || slot > lane.until || lane.remaining <= 0) {
+        cur = dropLane(cur, kind); // done: the next backfill, if any, takes its turn
+        continue;
+      }
+      if (cur.active.length >= cur.config.max_concurrency) break;
+      const rest: Lane = { ...lane, after: slot, remaining: lane.remaining - 1, missed: 0 };
+      cur = rest.remaining > 0 ? withLane(cur, kind, rest) : dropLane(cur, kind);
+      if (kind === "catchup") cur = { ...cur, run_count: cur.run_count + 1 };
+      const step = startRun(cur, ctx, {
+        run_id: ctx.newRunId(),
+        trigger: kind === "catchup" ? "schedule" : "backfill",
+        scheduled_for: slot,
+        // A missed slot was due at its own fire time; a backfill slot when its turn came.
+        fire_at: kind === "catchup" ? fireAt(cur, slot) : ctx.now,
+        missed_slots: lane.missed,
+        lane: kind,
+        backfill_id: lane.backfill_id,
+      });
+      cur = step.state;
+      effects.push(...step.effects);
+      break;
+    }
+  }
+  return { state: cur, effects };
+}
+
+const thenLanes = (step: Step, ctx: CoreCtx): Step => {
+  const lanes = startLanes(step.state, ctx);
+  return { state: lanes.state, effects: [...step.effects, ...lanes.effects] };
+};
+
+/** An attempt reported its result; a run that ended lets a lane go on. */
+export function attemptFinished(
+  state: JobState,
+  run_id: string,
+  attempt: number,
+  result: Parameters<typeof finished>[3],
+  ctx: CoreCtx,
+): Step {
+  return thenLanes(finished(state, run_id, attempt, result, ctx), ctx);
+}
+
+/** After a restart: interrupted attempts fail (and are retried); lanes go on. */
+export function recover(state: JobState, ctx: CoreCtx): Step {
+  return thenLanes(recovered(state, ctx), ctx);
+}
+
+/** The slots of a backfill of `[from, to)`: how many (up to `limit` + 1), the first and last. */
+export function backfillSlots(
+  state: JobState,
+  from: number,
+  to: number,
+  limit = MAX_BACKFILL_SLOTS,
+): { count: number; first: number | null; last: number | null } {
+  let count = 0;
+  let first: number | null = null;
+  let last: number | null = null;
+  for (let s = windowSlotAfter(state.config, from - 1); s !== null && s < to; ) {
+    count++;
+    first ??= s;
+    last = s;
+    if (count > limit) break;
+    s = windowSlotAfter(state.config, s);
+  }
+  return { count, first, last };
+}
+
+/** cron.backfill: a lane of the job's slots in [from, to), after bounds and exclusions. */
+export function backfill(
+  state: JobState,
+  backfill_id: string,
+  slots: { count: number; first: number; last: number },
+  ctx: CoreCtx,
+): Step {
+  const lane: Lane = {
+    backfill_id,
+    after: slots.first - 1,
+    until: slots.last,
+    remaining: slots.count,
+    missed: 0,
+  };
+  return startLanes({ ...state, backfills: [...state.backfills, lane] }, ctx);
+}
