@@ -9,7 +9,8 @@ import { compileSchedule, hasZonePrefix, ScheduleError } from "../schedule";
 import { ApiError, type ErrorDetail } from "./errors";
 import type { CreateJobInput, UpdateJobInput } from "./schemas";
 
-const ALIASES = {
+/** The seed's spellings of one field (SPEC §3); also what the API document lists. */
+export const ALIASES = {
   schedule: ["schedule", "cron_expr"],
   url: ["url", "task", "task_url"],
   retries: ["retries", "retry"],

@@ -2,7 +2,7 @@ import { iso } from "../../lib/time";
 import { compileSchedule, describeSchedule, nextFires } from "../../schedule";
 import { readJsonObject, validate } from "../body";
 import { ApiError } from "../errors";
-import { checkSchedule, parseInstant } from "../job-input";
+import { ALIASES, checkSchedule, parseInstant } from "../job-input";
 import { PreviewSchema } from "../models";
 import { defineRoute, ok } from "../route";
 import { previewSchema } from "../schemas";
@@ -16,6 +16,7 @@ export default defineRoute({
     body: previewSchema,
     response: PreviewSchema,
     bodyRequired: true,
+    requireOneOf: [ALIASES.schedule],
     errors: ["INVALID_CRON", "INVALID_TIMEZONE"],
     examples: { weekly: { schedule: "0 9 * * 1", timezone: "Europe/Berlin", count: 3 } },
   },
