@@ -31,7 +31,10 @@ async function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function hmacSha256Hex(secret: string, message: string | Uint8Array): Promise<string> {
+export async function hmacSha256Hex(
+  secret: string,
+  message: string | Uint8Array<ArrayBuffer>,
+): Promise<string> {
   const key = await hmacKey(secret);
   const bytes = typeof message === "string" ? encoder.encode(message) : message;
   return toHex(await crypto.subtle.sign("HMAC", key, bytes));

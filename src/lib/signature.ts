@@ -20,7 +20,7 @@ type Body = string | Uint8Array;
 const encoder = new TextEncoder();
 
 /** `"<t>.<body>"` as bytes: the body's own bytes, never re-encoded. */
-function signedBytes(unixSeconds: number, body: Body): Uint8Array {
+function signedBytes(unixSeconds: number, body: Body): Uint8Array<ArrayBuffer> {
   const prefix = encoder.encode(`${unixSeconds}.`);
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
   const out = new Uint8Array(prefix.byteLength + bytes.byteLength);
