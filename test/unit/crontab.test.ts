@@ -84,6 +84,7 @@ describe("parseCrontab", () => {
         "TOKEN='abc def'",
         "0 1 * * * curl $BASE/one",
         "TZ=America/New_York",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: crontab text, not a template
         '0 2 * * * curl -H "Authorization: Bearer ${TOKEN}" ${BASE}/two',
         "CRON_TZ=Asia/Tokyo",
         "0 3 * * * curl '$BASE/literal' ",
