@@ -60,18 +60,12 @@ export async function importCrontab(ctx: Context, file: string): Promise<number>
   if (timezone === null) throw new UsageError(`--timezone: unknown time zone "${zone}"`);
   const lines = parseCrontab(await ctx.readFile(file), timezone);
   const refused = lines.filter((l) => l.kind !== "job");
-  for (const r of refused) {
-    ctx.io.err(
-      `${file}:${r.line}: ${r.kind === "malformed" ? "malformed" : "not imported"}: ${r.reason}`,
-    );
-  }
-  const malformed = refused.filter((r) => r.kind === "malformed").length;
-  if (malformed > 0) {
-    ctx.io.err(
-      `${file}: nothing imported; fix the malformed line${malformed > 1 ? "s" : ""} first`,
-    );
-    return 1;
-  }
+  // A malformed line means the file is not what it seems: import nothing, and say only that.
+  const malformed = refused.filter((r) => r.kind === "malformed");
+  for (const r of malformed)
+    ctx.io.err(`crondo: ${file}:${r.line}: malformed: ${r.reason}; nothing imported`);
+  if (malformed.length > 0) return 1;
+  for (const r of refused) ctx.io.err(`crondo: ${file}:${r.line}: not imported: ${r.reason}`);
   const planned = await plan(lines.filter((l): l is ImportedLine => l.kind === "job"));
   const refusedOut = refused.map(({ line, kind, reason, text }) => ({ line, kind, reason, text }));
 
@@ -124,7 +118,7 @@ export async function importCrontab(ctx: Context, file: string): Promise<number>
       // refused key, a quota, a rate limit or a server fault ends the import.
       if (!(err instanceof CrondoError) || (err.status !== 400 && err.status !== 409)) throw err;
       failed++;
-      ctx.io.err(`${file}:${p.line}: not imported: crondo answered ${err.message}`);
+      ctx.io.err(`crondo: ${file}:${p.line}: not imported: crondo answered ${err.message}`);
       results.push({
         line: p.line,
         result: "refused",
