@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the npm package (client, crondo/verify, the crondo bin) into dist/ with tsc:
+// Builds the npm package (client, crondo/verify, the crondo bin) into dist/package/ with tsc:
 // JavaScript plus .d.ts (tsconfig.build.json). The sources import each other without
 // extensions (moduleResolution "Bundler", as wrangler's bundler reads them); Node's
 // ESM loader and `moduleResolution: "NodeNext"` consumers need `./x.js`, so every
@@ -18,7 +18,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
+// Beside dist/public (the dashboard assets, scripts/build-assets.mjs), never over it.
+const dist = join(root, "dist", "package");
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = spawnSync(

@@ -26,9 +26,9 @@ function groupHelp(group: string): string {
   ].join("\n");
 }
 
-/** The repository's keys CLI (dist/cli/main.js → scripts/keys.mjs). */
+/** The repository's keys CLI (dist/package/cli/main.js → scripts/keys.mjs). */
 function keysScript(): string | null {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
   const path = join(root, "scripts", "keys.mjs");
   return existsSync(path) ? path : null;
 }

@@ -89,17 +89,19 @@ describe("npm pack → npm install → tsc → node", () => {
     const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
     for (const f of [
       "package.json",
-      "dist/client/index.js",
-      "dist/client/index.d.ts",
-      "dist/verify/index.js",
-      "dist/verify/hono.js",
-      "dist/verify/node.js",
-      "dist/cli/bin.js",
+      "dist/package/client/index.js",
+      "dist/package/client/index.d.ts",
+      "dist/package/verify/index.js",
+      "dist/package/verify/hono.js",
+      "dist/package/verify/node.js",
+      "dist/package/cli/bin.js",
     ])
       expect(files, f).toContain(f);
-    // only the built package: no sources, tests or worker state
+    // only the built package: no sources, tests, dashboard assets or worker state
     expect(
-      files.filter((f) => !f.startsWith("dist/") && !/^(package\.json|README\.md)$/.test(f)),
+      files.filter(
+        (f) => !f.startsWith("dist/package/") && !/^(package\.json|README\.md)$/.test(f),
+      ),
     ).toEqual([]);
 
     writeFileSync(

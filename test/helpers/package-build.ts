@@ -1,12 +1,12 @@
-// The npm package as it ships: dist/ built by scripts/build-package.mjs (tsc), and its
+// The npm package as it ships: dist/package/ built by scripts/build-package.mjs (tsc), and its
 // `crondo` bin run as a child process, the way a user's shell runs it.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./wrangler-dev";
 
-export const BIN = join(PROJECT_ROOT, "dist", "cli", "bin.js");
+export const BIN = join(PROJECT_ROOT, "dist", "package", "cli", "bin.js");
 
-/** Builds dist/ once per test file (a few seconds of tsc). */
+/** Builds dist/package/ once per test file (a few seconds of tsc). */
 export function buildPackage(): void {
   const res = spawnSync(process.execPath, [join(PROJECT_ROOT, "scripts", "build-package.mjs")], {
     encoding: "utf8",
