@@ -93,6 +93,19 @@ const jobAction = (verb: "pause" | "resume", summary: string): Command => ({
   },
 });
 
+const runAction = (verb: "replay" | "cancel", summary: string): Command => ({
+  name: `runs ${verb}`,
+  usage: `crondo runs ${verb} CRON_ID RUN_ID`,
+  summary,
+  flags: keyFlag,
+  positionals: ["CRON_ID", "RUN_ID"],
+  async run(ctx) {
+    const run = await ctx.client().runs[verb](pos(ctx, 0), pos(ctx, 1), mutation(ctx));
+    print(ctx, run, () => `${run.run_id} ${run.state}`);
+    return 0;
+  },
+});
+
 export const COMMANDS: Command[] = [
   {
     name: "jobs ls",
@@ -232,30 +245,8 @@ export const COMMANDS: Command[] = [
       return 0;
     },
   },
-  {
-    name: "runs replay",
-    usage: "crondo runs replay CRON_ID RUN_ID",
-    summary: "run a finished run again, as a new run (SPEC §11)",
-    flags: keyFlag,
-    positionals: ["CRON_ID", "RUN_ID"],
-    async run(ctx) {
-      const run = await ctx.client().runs.replay(pos(ctx, 0), pos(ctx, 1), mutation(ctx));
-      print(ctx, run, () => `${run.run_id} ${run.state}`);
-      return 0;
-    },
-  },
-  {
-    name: "runs cancel",
-    usage: "crondo runs cancel CRON_ID RUN_ID",
-    summary: "cancel a queued, running or retrying run (SPEC §11)",
-    flags: keyFlag,
-    positionals: ["CRON_ID", "RUN_ID"],
-    async run(ctx) {
-      const run = await ctx.client().runs.cancel(pos(ctx, 0), pos(ctx, 1), mutation(ctx));
-      print(ctx, run, () => `${run.run_id} ${run.state}`);
-      return 0;
-    },
-  },
+  runAction("replay", "run a finished run again, as a new run (SPEC §11)"),
+  runAction("cancel", "cancel a queued, running or retrying run (SPEC §11)"),
   {
     name: "preview",
     usage: "crondo preview EXPR [--timezone ZONE] [--count N] [--from ISO]",

@@ -23,7 +23,8 @@ export interface RefusedLine {
 }
 export type CrontabLine = ImportedLine | RefusedLine;
 
-const NICKNAMES = new Set([
+/** The schedule names crontab(5) and crondo share (`@reboot` is crontab's only). */
+export const NICKNAMES: ReadonlySet<string> = new Set([
   "@yearly",
   "@annually",
   "@monthly",
@@ -206,6 +207,49 @@ function finish(d: Draft, tool: string): Request {
   return out;
 }
 
+/**
+ * Walks a curl or wget argument list: combined short flags are split (`-fsSL`,
+ * `-sXPOST`, `-qO-`: a flag that takes a value takes the rest of the word),
+ * `--name=value` is split at the `=`, words that are not options are URLs.
+ */
+function walkOptions(
+  tool: string,
+  args: string[],
+  shortWithArg: ReadonlySet<string>,
+  d: Draft,
+  option: (flag: string, arg: () => string) => void,
+): void {
+  const words: string[] = [];
+  for (const a of args) {
+    if (!/^-[a-zA-Z]./.test(a) || a === "-nv") {
+      words.push(a);
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      words.push(`-${a[j]}`);
+      if (shortWithArg.has(a[j]!)) {
+        if (j + 1 < a.length) words.push(a.slice(j + 1));
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!word.startsWith("-")) {
+      d.urls.push(word);
+      continue;
+    }
+    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
+    const flag = eq < 0 ? word : word.slice(0, eq);
+    option(flag, () => {
+      if (eq >= 0) return word.slice(eq + 1);
+      const v = words[++i];
+      if (v === undefined) throw new Malformed(`${tool} ${flag} needs a value`);
+      return v;
+    });
+  }
+}
+
 const CURL_IGNORED = new Set(
   "-s --silent -S --show-error -f --fail --fail-with-body -L --location -k --insecure -v --verbose -i --include --compressed -g --globoff -4 -6 --http1.1 --http2 -N --no-buffer -q --no-progress-meter --ipv4 --ipv6".split(
     " ",
@@ -220,38 +264,7 @@ const CURL_SHORT_WITH_ARG = new Set(["X", "H", "d", "o", "m", "w", "u", "A", "e"
 
 function curlRequest(args: string[]): Request {
   const d: Draft = { method: null, urls: [], headers: {}, body: null };
-  const expanded: string[] = [];
-  for (const a of args) {
-    // combined short flags: -fsSL, -sXPOST
-    if (/^-[a-zA-Z]{2,}/.test(a) && !a.startsWith("--")) {
-      for (let j = 1; j < a.length; j++) {
-        const f = a[j]!;
-        if (CURL_SHORT_WITH_ARG.has(f)) {
-          expanded.push(`-${f}`);
-          if (j + 1 < a.length) expanded.push(a.slice(j + 1));
-          break;
-        }
-        expanded.push(`-${f}`);
-      }
-    } else expanded.push(a);
-  }
-  for (let i = 0; i < expanded.length; i++) {
-    let flag = expanded[i]!;
-    let inline: string | undefined;
-    if (flag.startsWith("--") && flag.includes("=")) {
-      inline = flag.slice(flag.indexOf("=") + 1);
-      flag = flag.slice(0, flag.indexOf("="));
-    }
-    const arg = () => {
-      if (inline !== undefined) return inline;
-      const v = expanded[++i];
-      if (v === undefined) throw new Malformed(`curl ${flag} needs a value`);
-      return v;
-    };
-    if (!flag.startsWith("-") || flag === "-") {
-      d.urls.push(flag);
-      continue;
-    }
+  walkOptions("curl", args, CURL_SHORT_WITH_ARG, d, (flag, arg) => {
     switch (flag) {
       case "-X":
       case "--request":
@@ -312,7 +325,7 @@ function curlRequest(args: string[]): Request {
         }
         throw new Unsupported(`curl option ${flag} is not understood`);
     }
-  }
+  });
   return finish(d, "curl");
 }
 
@@ -325,36 +338,7 @@ const WGET_SHORT_WITH_ARG = new Set(["O", "o", "T", "t", "U", "a"]);
 
 function wgetRequest(args: string[]): Request {
   const d: Draft = { method: null, urls: [], headers: {}, body: null };
-  const expanded: string[] = [];
-  for (const a of args) {
-    if (/^-[a-zA-Z]/.test(a) && !a.startsWith("--") && a !== "-nv") {
-      for (let j = 1; j < a.length; j++) {
-        const f = a[j]!;
-        expanded.push(`-${f}`);
-        if (WGET_SHORT_WITH_ARG.has(f)) {
-          if (j + 1 < a.length) expanded.push(a.slice(j + 1));
-          break;
-        }
-      }
-    } else expanded.push(a);
-  }
-  for (let i = 0; i < expanded.length; i++) {
-    let flag = expanded[i]!;
-    let inline: string | undefined;
-    if (flag.startsWith("--") && flag.includes("=")) {
-      inline = flag.slice(flag.indexOf("=") + 1);
-      flag = flag.slice(0, flag.indexOf("="));
-    }
-    const arg = () => {
-      if (inline !== undefined) return inline;
-      const v = expanded[++i];
-      if (v === undefined) throw new Malformed(`wget ${flag} needs a value`);
-      return v;
-    };
-    if (!flag.startsWith("-")) {
-      d.urls.push(flag);
-      continue;
-    }
+  walkOptions("wget", args, WGET_SHORT_WITH_ARG, d, (flag, arg) => {
     switch (flag) {
       case "--method":
         d.method = arg();
@@ -396,7 +380,7 @@ function wgetRequest(args: string[]): Request {
         if (WGET_IGNORED.has(flag)) break;
         throw new Unsupported(`wget option ${flag} is not understood`);
     }
-  }
+  });
   if (d.body !== null && d.method === null) d.method = "POST";
   return finish(d, "wget");
 }

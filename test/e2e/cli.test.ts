@@ -58,7 +58,7 @@ function oneLineError(res: CliResult, code: number, pattern: RegExp) {
 describe("jobs and runs", () => {
   it("create, list, get, trigger, runs ls/get, update, pause, resume, rm", async () => {
     const path = uniquePath();
-    const job = await json([
+    const createArgs = [
       "jobs",
       "create",
       "--name",
@@ -77,7 +77,8 @@ describe("jobs and runs", () => {
       "1",
       "--idempotency-key",
       "cli-create-1",
-    ]);
+    ];
+    const job = await json(createArgs);
     expect(job).toMatchObject({
       name: "cli-job",
       schedule: "0 9 * * 1",
@@ -88,26 +89,7 @@ describe("jobs and runs", () => {
       status: "active",
     });
     // the same idempotency key replays: same job, reported as existing
-    const again = await cli([
-      "jobs",
-      "create",
-      "--name",
-      "cli-job",
-      "--schedule",
-      "0 9 * * 1",
-      "--timezone",
-      "Europe/Berlin",
-      "--target-url",
-      `${receiver.url}${path}`,
-      "--payload",
-      '{"from":"cli"}',
-      "-H",
-      "X-Team: ops",
-      "--retries",
-      "1",
-      "--idempotency-key",
-      "cli-create-1",
-    ]);
+    const again = await cli(createArgs);
     expect(again.code).toBe(0);
     expect(again.stdout.trim()).toMatch(new RegExp(`^exists ${job.cron_id} `));
 
