@@ -294,7 +294,7 @@ describe("bad input", () => {
 });
 
 describe("help", () => {
-  it("--help on every command names its usage and every option; crondo --help lists them all", async () => {
+  it("--help on every command names its usage and every option; crondo --help lists them all; keys runs the keys CLI", async () => {
     const main = await runCli(["--help"]);
     expect(main.code).toBe(0);
     for (const c of COMMANDS) {
@@ -312,7 +312,23 @@ describe("help", () => {
       expect(res.code, group).toBe(0);
       expect(res.stdout).toMatch(new RegExp(`^Usage: crondo ${group} <command>`));
     }
-    // keys hands over to the repository's keys CLI, help included
+    // keys hands over to the repository's keys CLI: a key it creates works at once
+    const created = await runCli([
+      "keys",
+      "create",
+      "--tenant",
+      "cli-keys",
+      "--persist-to",
+      crondo.persistTo,
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const newKey = created.stdout.trim().split("\n").pop()!;
+    expect(newKey).toMatch(/^crondo_/);
+    const listed = await runCli(["jobs", "ls", "--json"], {
+      env: { CRONDO_URL: crondo.url, CRONDO_API_KEY: newKey },
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual({ items: [], next_cursor: null });
     const keys = await runCli(["keys", "--help"]);
     expect(keys.code).toBe(0);
     expect(keys.stdout).toMatch(/Usage: .*keys.*create --tenant/s);
