@@ -10,6 +10,7 @@
 //
 // env.ts (bindings, parsed once) is read by the top three layers only; client/ is a
 // consumer of the API's types, and web/ (the dashboard) reaches src/ only through it.
+// verify/ (receiver helpers) and cli/ (the `crondo` bin) are published with client/.
 const layer = (name, from, forbidden, comment) => ({
   name,
   comment,
@@ -57,7 +58,31 @@ module.exports = {
       "^src/(api|client|index)",
       "maintenance/ uses the object shell and store/, never api/",
     ),
-    layer("api-beside-maintenance", "^src/api/", "^src/(maintenance|client|index)", ""),
+    layer("api-beside-maintenance", "^src/api/", "^src/(maintenance|client|verify|cli|index)", ""),
+    layer(
+      "verify-stands-on-lib",
+      "^src/verify/",
+      "^src/(?!verify/|lib/)",
+      "the receiver helpers (crondo/verify) share the signature of lib/ and nothing else",
+    ),
+    layer(
+      "cli-through-the-client",
+      "^src/cli/",
+      "^src/(?!cli/|client/|schedule/|lib/)",
+      "the crondo CLI talks to crondo through src/client only",
+    ),
+    layer(
+      "verify-is-for-receivers",
+      "^src/(?!verify/)",
+      "^src/verify/",
+      "crondo itself signs through lib/signature; verify/ is what receivers import",
+    ),
+    layer(
+      "nothing-imports-the-cli",
+      "^src/(?!cli/)",
+      "^src/cli/",
+      "the CLI is a leaf: the package's bin",
+    ),
     layer(
       "no-http-below-the-edge",
       "^src/(object|store|delivery|job|schedule|lib|maintenance)/",

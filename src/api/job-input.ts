@@ -10,7 +10,8 @@ import type { FireWindow } from "../schedule/window";
 import { ApiError, type ErrorDetail } from "./errors";
 import type { CreateJobInput, PreviewInput, UpdateJobInput } from "./schemas";
 
-const ALIASES = {
+/** The seed's spellings of one field (SPEC §3); also what the API document lists. */
+export const ALIASES = {
   schedule: ["schedule", "cron_expr"],
   url: ["url", "task", "task_url"],
   retries: ["retries", "retry"],

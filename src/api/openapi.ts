@@ -9,11 +9,37 @@ import { type Route, routeScope } from "./route";
 
 type JsonSchema = Record<string, unknown>;
 
+const ANY_JSON: JsonSchema = { description: "any JSON value" };
+const isAnyJson = (s: JsonSchema) =>
+  Object.keys(s).every((k) => k === "description") && s.description === ANY_JSON.description;
+
+/**
+ * `requireOneOf` groups as JSON Schema: for each group, an `anyOf` of one-property
+ * schemas each requiring its field (the property schema repeated, so that generators
+ * emit `{ url: string } | { task: string } | …` rather than `unknown`).
+ */
+function requiredGroups(body: JsonSchema, groups: readonly (readonly string[])[]): JsonSchema {
+  const properties = (body.properties ?? {}) as Record<string, JsonSchema>;
+  return {
+    ...body,
+    allOf: groups.map((names) => ({
+      anyOf: names.map((name) => ({
+        type: "object",
+        properties: { [name]: properties[name] },
+        required: [name],
+      })),
+    })),
+  };
+}
+
 /**
  * JSON Schema 2020-12 (OpenAPI 3.1's dialect). zod puts named models (`.meta({id})`)
  * and recursive parts into `$defs`; in an OpenAPI document `#/…` refers to the
  * document, so every `$defs` entry is hoisted into components.schemas and its refs
- * rewritten. The recursive JSON value of `payload` becomes `JsonValue`.
+ * rewritten. The recursive JSON value of `payload` becomes the unconstrained schema
+ * (`{}` accepts any JSON value): a recursive component is exactly what generators
+ * choke on (openapi-typescript 7.13 emits a self-referencing property type, TS2502,
+ * and the field then vanishes from openapi-fetch's response types).
  */
 function schemaOf(
   schema: z.ZodType,
@@ -29,25 +55,32 @@ function schemaOf(
   const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
   delete json.$defs;
   const rename = new Map<string, string>();
+  const jsonValues = new Set<string>();
   for (const [name, def] of Object.entries(defs)) {
     const anyOf = def.anyOf as JsonSchema[] | undefined;
-    const isJsonValue = anyOf?.length === 6 && anyOf.some((a) => a.type === "null");
-    rename.set(
-      name,
-      name.startsWith("__") ? (isJsonValue ? "JsonValue" : `${name.slice(2)}_${io}`) : name,
-    );
+    if (anyOf?.length === 6 && anyOf.some((a) => a.type === "null")) jsonValues.add(name);
+    else rename.set(name, name.startsWith("__") ? `${name.slice(2)}_${io}` : name);
   }
   const rewrite = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(rewrite);
     if (node === null || typeof node !== "object") return node;
+    const ref = (node as JsonSchema).$ref;
+    const m = typeof ref === "string" ? /^#\/\$defs\/(.+)$/.exec(ref) : null;
+    if (m && jsonValues.has(m[1]!)) return { ...ANY_JSON };
     const out: JsonSchema = {};
     for (const [k, v] of Object.entries(node)) {
-      const m = k === "$ref" && typeof v === "string" ? /^#\/\$defs\/(.+)$/.exec(v) : null;
-      out[k] = m ? `#/components/schemas/${rename.get(m[1]!) ?? m[1]}` : rewrite(v);
+      out[k] = m && k === "$ref" ? `#/components/schemas/${rename.get(m[1]!) ?? m[1]}` : rewrite(v);
+    }
+    // `any JSON value or null` is any JSON value.
+    const anyOf = out.anyOf as JsonSchema[] | undefined;
+    if (anyOf?.some(isAnyJson)) {
+      delete out.anyOf;
+      return { ...ANY_JSON, ...out };
     }
     return out;
   };
   for (const [name, def] of Object.entries(defs)) {
+    if (jsonValues.has(name)) continue;
     const target = rename.get(name)!;
     // Input and output forms of a model may differ (defaults): keep the output one.
     if (!(target in components) || io === "output") components[target] = rewrite(def) as JsonSchema;
@@ -78,13 +111,38 @@ function pathParameters(path: string) {
   }));
 }
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-});
+/** Headers some error statuses carry (SPEC §2). */
+const ERROR_HEADERS: Partial<Record<number, Record<string, string>>> = {
+  405: { Allow: "the methods this path accepts" },
+  429: { "Retry-After": "seconds until the key may call again" },
+};
+
+const errorResponse = (status: number, description: string) => {
+  const headers = ERROR_HEADERS[status];
+  return {
+    description,
+    ...(headers
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(headers).map(([name, d]) => [
+              name,
+              { description: d, schema: { type: "string" } },
+            ]),
+          ),
+        }
+      : {}),
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  };
+};
 
 function errorResponses(route: Route) {
-  const codes = new Set<ErrorCode>(["UNAUTHORIZED", "RATE_LIMITED", "INTERNAL"]);
+  // Every path answers another method with 405 (and an Allow header).
+  const codes = new Set<ErrorCode>([
+    "UNAUTHORIZED",
+    "METHOD_NOT_ALLOWED",
+    "RATE_LIMITED",
+    "INTERNAL",
+  ]);
   if (route.path.includes(":id")) codes.add("NOT_FOUND");
   if (route.doc.body || route.doc.query) codes.add("VALIDATION_ERROR");
   if (route.doc.body)
@@ -100,7 +158,7 @@ function errorResponses(route: Route) {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [String(status), errorResponse(list.join(", "))]),
+    [...byStatus].map(([status, list]) => [String(status), errorResponse(status, list.join(", "))]),
   );
 }
 
@@ -151,7 +209,9 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
         required: route.doc.bodyRequired ?? false,
         content: {
           "application/json": {
-            schema: schemaOf(doc.body, "input", components),
+            schema: doc.requireOneOf
+              ? requiredGroups(schemaOf(doc.body, "input", components), doc.requireOneOf)
+              : schemaOf(doc.body, "input", components),
             ...(doc.examples
               ? {
                   examples: Object.fromEntries(

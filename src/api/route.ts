@@ -29,6 +29,12 @@ export interface Route {
     body?: z.ZodType;
     /** The body must be sent (a missing body is a validation error, not defaults). */
     bodyRequired?: boolean;
+    /**
+     * Groups of body fields of which at least one must be given (aliases of one
+     * required field: `url` / `task` / `task_url`). The document marks each group as an
+     * `anyOf` of `required`, which generators turn into a union of required fields.
+     */
+    requireOneOf?: readonly (readonly string[])[];
     query?: z.ZodType;
     response: z.ZodType;
     status?: 200 | 201 | 202;

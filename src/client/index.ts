@@ -68,6 +68,17 @@ export class CrondoError extends Error {
   }
 }
 
+/** The answer was not crondo's JSON envelope (a proxy's error page, a wrong URL). */
+export class CrondoProtocolError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CrondoProtocolError";
+  }
+}
+
 export interface ClientOptions {
   baseUrl: string;
   apiKey: string;
@@ -102,9 +113,24 @@ export class CrondoClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await res.json()) as
+    const text = await res.text();
+    let json:
       | { ok: true; data: T }
       | { ok: false; error: { code: ErrorCode; message: string; details: ErrorDetail[] } };
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new CrondoProtocolError(
+        res.status,
+        `HTTP ${res.status} from ${method} ${path} is not a crondo answer: ${JSON.stringify(text.slice(0, 80))}`,
+      );
+    }
+    if (json === null || typeof json !== "object" || typeof json.ok !== "boolean") {
+      throw new CrondoProtocolError(
+        res.status,
+        `HTTP ${res.status} from ${method} ${path} is not a crondo envelope`,
+      );
+    }
     if (!json.ok) {
       throw new CrondoError(
         res.status,
@@ -186,6 +212,22 @@ export class CrondoClient {
       this.call<Page<CronRun>>(
         "GET",
         `/runs/list/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
+      ),
+    /** A new run of a finished one (SPEC §11; servers without the route answer 404). */
+    replay: (cronId: string, runId: string, options?: MutationOptions) =>
+      this.call<CronRun>(
+        "POST",
+        `/runs/replay/${encodeURIComponent(cronId)}/${encodeURIComponent(runId)}`,
+        {},
+        options,
+      ),
+    /** Cancels a queued, running or retrying run (SPEC §11; 404 where not served yet). */
+    cancel: (cronId: string, runId: string, options?: MutationOptions) =>
+      this.call<CronRun>(
+        "POST",
+        `/runs/cancel/${encodeURIComponent(cronId)}/${encodeURIComponent(runId)}`,
+        {},
+        options,
       ),
   };
 

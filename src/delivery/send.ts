@@ -1,7 +1,7 @@
 import type { AttemptResult, JobConfig, RunRow } from "../job/types";
+import { signatureHeader } from "../lib/signature";
 import { iso } from "../lib/time";
 import { VERSION } from "../lib/version";
-import { signatureHeader } from "./sign";
 import { checkTargetUrl } from "./url-guard";
 
 export const MAX_REDIRECTS = 5;

@@ -31,9 +31,13 @@ async function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+export async function hmacSha256Hex(
+  secret: string,
+  message: string | Uint8Array<ArrayBuffer>,
+): Promise<string> {
   const key = await hmacKey(secret);
-  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+  const bytes = typeof message === "string" ? encoder.encode(message) : message;
+  return toHex(await crypto.subtle.sign("HMAC", key, bytes));
 }
 
 export function base64url(bytes: Uint8Array): string {

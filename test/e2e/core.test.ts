@@ -2,7 +2,7 @@
 // Objects with real alarms) driven over HTTP, firing at a real receiver on 127.0.0.1.
 // Timing bounds are correctness checks with room for a loaded 2-core machine.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignature } from "../../src/delivery/sign";
+import { verifySignature } from "../../src/verify";
 import { type Receiver, startReceiver } from "../helpers/receiver";
 import { waitFor } from "../helpers/wait";
 import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";

@@ -4,7 +4,7 @@
 // Timing bounds are correctness checks with room for a loaded 2-core machine.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifySignature } from "../../src/delivery/sign";
+import { verifySignature } from "../../src/verify";
 import { type Received, type Receiver, startReceiver } from "../helpers/receiver";
 import { waitFor } from "../helpers/wait";
 import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";

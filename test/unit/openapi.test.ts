@@ -111,4 +111,29 @@ describe("GET /v1/openapi.json", () => {
     ]);
     expect(JSON.stringify(doc)).not.toContain("#/$defs/");
   });
+
+  it("documents 405 on every operation, and the required aliases of create and preview", async () => {
+    const doc = await served();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+        const r405 = op.responses["405"];
+        expect(r405?.description, `${method} ${path}`).toContain("METHOD_NOT_ALLOWED");
+        expect(r405.headers.Allow.schema).toEqual({ type: "string" });
+      }
+    }
+    const required = (path: string) =>
+      doc.paths[path].post.requestBody.content["application/json"].schema.allOf.map((g: any) =>
+        g.anyOf.map((alt: any) => alt.required),
+      );
+    expect(required("/v1/cron/create")).toEqual([
+      [["url"], ["task"], ["task_url"]],
+      [["schedule"], ["cron_expr"], ["run_at"]],
+    ]);
+    expect(required("/v1/cron/preview")).toEqual([[["schedule"], ["cron_expr"]]]);
+    // No recursive component: the JSON payload is the unconstrained schema.
+    expect(doc.components.schemas).not.toHaveProperty("JsonValue");
+    expect(doc.components.schemas.CronRecord.properties.payload).toEqual({
+      description: "any JSON value",
+    });
+  });
 });

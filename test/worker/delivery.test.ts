@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { verifySignature } from "../../src/delivery/sign";
+import { verifySignature } from "../../src/verify";
 import { waitFor } from "../helpers/wait";
 import {
   api,

@@ -3,7 +3,7 @@ import { newCronId } from "../../lib/ulid";
 import { jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
 import { unwrap } from "../errors";
-import { normalizeCreate } from "../job-input";
+import { ALIASES, normalizeCreate } from "../job-input";
 import { CronRecordSchema } from "../models";
 import { defineRoute, ok } from "../route";
 import { createJobSchema } from "../schemas";
@@ -16,6 +16,7 @@ export default defineRoute({
     summary: "Create a job: recurring (schedule / cron_expr) or one-shot (run_at)",
     body: createJobSchema,
     bodyRequired: true,
+    requireOneOf: [ALIASES.url, [...ALIASES.schedule, "run_at"]],
     response: CronRecordSchema,
     status: 201,
     errors: ["INVALID_CRON", "INVALID_TIMEZONE", "INVALID_URL", "QUOTA_EXCEEDED"],

@@ -3,7 +3,7 @@ import { compileSchedule, describeSchedule } from "../../schedule";
 import { describeWindow, type FireWindow, nextFirings } from "../../schedule/window";
 import { readJsonObject, validate } from "../body";
 import { ApiError } from "../errors";
-import { checkSchedule, parseInstant, previewWindow } from "../job-input";
+import { ALIASES, checkSchedule, parseInstant, previewWindow } from "../job-input";
 import { PreviewSchema } from "../models";
 import { defineRoute, ok } from "../route";
 import { previewSchema } from "../schemas";
@@ -21,6 +21,7 @@ export default defineRoute({
     body: previewSchema,
     response: PreviewSchema,
     bodyRequired: true,
+    requireOneOf: [ALIASES.schedule],
     errors: ["INVALID_CRON", "INVALID_TIMEZONE"],
     examples: {
       weekly: { schedule: "0 9 * * 1", timezone: "Europe/Berlin", count: 3 },

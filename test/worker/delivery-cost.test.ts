@@ -1,0 +1,227 @@
+// What one scheduled delivery costs in billable operations (docs/cost.md), measured on
+// the real code path: a job object's storage and D1 handles are wrapped with counters,
+// real alarms fire real slots at the real receiver, and the counts per run are held to
+// what docs/cost.md prices, so that the cost model cannot drift from the code.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobState } from "../../src/job/types";
+import { HistoryWriter } from "../../src/object/history-writer";
+import { JobObject } from "../../src/object/job-object";
+import { JobStorage } from "../../src/object/storage";
+import { waitFor } from "../helpers/wait";
+import { api, createKey, receiverUrl, uniquePath } from "./helpers";
+
+interface Counts {
+  alarms: number;
+  storagePuts: number;
+  storageRowsPut: number;
+  storageGets: number;
+  setAlarms: number;
+  d1Batches: number;
+  d1Statements: number;
+  d1RowsWritten: number;
+  d1RowsRead: number;
+}
+
+const zero = (): Counts => ({
+  alarms: 0,
+  storagePuts: 0,
+  storageRowsPut: 0,
+  storageGets: 0,
+  setAlarms: 0,
+  d1Batches: 0,
+  d1Statements: 0,
+  d1RowsWritten: 0,
+  d1RowsRead: 0,
+});
+
+// Counters per job. The wrapping is done on the prototypes the Worker's job objects
+// use (the test shares their isolate), not on one instance: an object idle between two
+// slots is evicted, and the next wake-up builds a new instance that reloads its state.
+const counters = new Map<string, Counts>();
+const count = (cronId: string | undefined) => counters.get(cronId ?? "");
+const proxied = new WeakSet<object>();
+
+function countingStorage(storage: DurableObjectStorage, cronId: string): DurableObjectStorage {
+  return new Proxy(storage, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const c = count(cronId);
+        if (c && prop === "put") {
+          c.storagePuts++;
+          c.storageRowsPut +=
+            typeof args[0] === "string" ? 1 : Object.keys(args[0] as object).length;
+        } else if (c && prop === "setAlarm") c.setAlarms++;
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+function countingD1(db: D1Database, cronId: string): D1Database {
+  return {
+    prepare: (sql: string) => db.prepare(sql),
+    batch: async (statements: D1PreparedStatement[]) => {
+      const results = await db.batch(statements);
+      const c = count(cronId);
+      if (c) {
+        c.d1Batches++;
+        c.d1Statements += statements.length;
+        for (const r of results) {
+          c.d1RowsWritten += r.meta.rows_written ?? 0;
+          c.d1RowsRead += r.meta.rows_read ?? 0;
+        }
+      }
+      return results;
+    },
+  } as unknown as D1Database;
+}
+
+type AnyFn = (this: any, ...args: any[]) => any;
+type Patchable = Record<string, AnyFn>;
+const restore: (() => void)[] = [];
+function patch<T extends object>(proto: T, name: string, wrap: (orig: AnyFn) => AnyFn) {
+  const p = proto as unknown as Patchable;
+  const orig = p[name]!;
+  p[name] = wrap(orig);
+  restore.push(() => {
+    p[name] = orig;
+  });
+}
+
+beforeAll(() => {
+  patch(
+    JobStorage.prototype,
+    "load",
+    (orig) =>
+      async function (this: object) {
+        const state = (await orig.call(this)) as JobState | null;
+        const c = count(state?.cron_id);
+        if (c) c.storageGets++; // one get of the state and config keys: 2 rows read
+        return state;
+      },
+  );
+  patch(
+    JobStorage.prototype,
+    "save",
+    (orig) =>
+      function (this: { storage: DurableObjectStorage }, state: JobState) {
+        if (!proxied.has(this)) {
+          proxied.add(this);
+          this.storage = countingStorage(this.storage, state.cron_id);
+        }
+        return orig.call(this, state);
+      },
+  );
+  patch(
+    HistoryWriter.prototype,
+    "record",
+    (orig) =>
+      function (this: { db: D1Database }, state: JobState, ...rest: unknown[]) {
+        if (!proxied.has(this)) {
+          proxied.add(this);
+          this.db = countingD1(this.db, state.cron_id);
+        }
+        return orig.call(this, state, ...rest);
+      },
+  );
+  patch(
+    JobObject.prototype,
+    "alarm",
+    (orig) =>
+      function (this: { job: JobState | null }) {
+        const c = count(this.job?.cron_id);
+        if (c) c.alarms++;
+        return orig.call(this);
+      },
+  );
+});
+afterAll(() => {
+  for (const r of restore.splice(0)) r();
+});
+
+function instrument(cronId: string): Counts {
+  const c = zero();
+  counters.set(cronId, c);
+  return c;
+}
+
+async function pausedJob(key: string, schedule: string) {
+  const res = await api("POST", "/v1/cron/create", key, {
+    schedule,
+    url: `${receiverUrl()}${uniquePath()}`,
+    payload: { report: "daily", items: [1, 2, 3] },
+    enabled: false,
+  });
+  expect(res.status).toBe(201);
+  return res.body.data.cron_id as string;
+}
+
+const runCount = async (key: string, id: string) =>
+  (await api("GET", `/v1/cron/get/${id}`, key)).body.data.run_count as number;
+
+const per = (c: Counts, runs: number) =>
+  Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v / runs])) as Record<
+    keyof Counts,
+    number
+  >;
+
+describe("operations per scheduled delivery (docs/cost.md)", () => {
+  it("every second and every 20 s: DO requests, storage rows, alarms, D1 statements and rows", async () => {
+    const key = await createKey("cost");
+    const fast = await pausedJob(key, "* * * * * *");
+    const slow = await pausedJob(key, "*/20 * * * * *");
+    const cFast = instrument(fast);
+    const cSlow = instrument(slow);
+    for (const id of [fast, slow])
+      expect((await api("POST", `/v1/cron/resume/${id}`, key)).status).toBe(200);
+    const settle = () => new Promise((r) => setTimeout(r, 11_500)); // running-row delay + index refresh
+    const slowReached = (n: number) =>
+      waitFor(async () => (await runCount(key, slow)) >= n, {
+        what: `slot ${n} of the every-20-s job`,
+        timeoutMs: 25_000,
+        stepMs: 250,
+      });
+    // The window opens once the first slow run and its index refresh have landed (the
+    // resume call's own writes and the first run after it are not steady state), and
+    // closes once the second one's have: exactly one slow delivery, ~20 fast ones.
+    await slowReached(1);
+    await settle();
+    const f0 = await runCount(key, fast);
+    const base = { fast: { ...cFast }, slow: { ...cSlow } };
+    await slowReached(2);
+    await settle();
+    const f1 = await runCount(key, fast);
+    const end = { fast: { ...cFast }, slow: { ...cSlow } };
+    expect(await runCount(key, slow)).toBe(2);
+    for (const id of [fast, slow]) await api("POST", `/v1/cron/pause/${id}`, key);
+    const delta = (c: Counts, b: Counts) =>
+      Object.fromEntries(
+        Object.keys(c).map((k) => [k, c[k as keyof Counts] - b[k as keyof Counts]]),
+      ) as unknown as Counts;
+    const fastPer = per(delta(end.fast, base.fast), f1 - f0);
+    const slowPer = per(delta(end.slow, base.slow), 1);
+    console.log(JSON.stringify({ fastRuns: f1 - f0, fastPer, slowPer }));
+
+    // Every delivery: one alarm invocation (one DO request), two storage puts of one row
+    // each (the slot taken before the request leaves, the outcome after), one setAlarm
+    // (the next slot's wake-up), one D1 upsert of the finished run.
+    for (const [name, p] of [
+      ["fast", fastPer],
+      ["slow", slowPer],
+    ] as const) {
+      expect(p.alarms, name).toBeCloseTo(1, 0);
+      expect(p.storageRowsPut, name).toBeCloseTo(2, 0);
+      expect(p.storagePuts, name).toBeCloseTo(2, 0);
+      expect(p.setAlarms, name).toBeCloseTo(1, 0);
+      expect(p.storageGets, name).toBe(0);
+    }
+    // D1: a job firing every second writes its run row once per run and the index row at
+    // most every 10 s; a job firing less often than that also rewrites the index at its
+    // wake-up and its outcome (three statements a run).
+    expect(fastPer.d1Statements).toBeGreaterThan(1);
+    expect(fastPer.d1Statements).toBeLessThan(1.25);
+    expect(slowPer.d1Statements).toBeCloseTo(3, 0);
+  }, 120_000);
+});
