@@ -7,14 +7,16 @@
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -28,6 +30,22 @@ const tsc = spawnSync(
   { stdio: "inherit" },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+// Plain-JS modules the TypeScript sources import (one spelling shared with the Node
+// scripts, e.g. src/lib/key-names.mjs) are not emitted by tsc: copy them, with their
+// hand-written declarations, to the same place in the package.
+function copyPlainModules(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) copyPlainModules(path);
+    else if (path.endsWith(".mjs") || path.endsWith(".d.mts")) {
+      const target = join(dist, relative(join(root, "src"), path));
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(path, target);
+    }
+  }
+}
+copyPlainModules(join(root, "src"));
 
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}\/[^"']*)\2/g;
 
