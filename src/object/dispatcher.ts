@@ -14,14 +14,9 @@ export class Dispatcher {
 
   constructor(private readonly allowPrivate: () => boolean) {}
 
-  /** Keys of what is in flight now (to tell later which sends a wake-up started). */
-  snapshot(): Set<string> {
-    return new Set(this.inflight.keys());
-  }
-
-  /** Promises of the sends started since `before` was taken. */
-  startedSince(before: Set<string>): Promise<void>[] {
-    return [...this.inflight.entries()].filter(([k]) => !before.has(k)).map(([, f]) => f.done);
+  /** Everything in flight now (attempts and notifications). */
+  inFlight(): Promise<void>[] {
+    return [...this.inflight.values()].map((f) => f.done);
   }
 
   /**

@@ -74,6 +74,18 @@ export class JobObject extends DurableObject<Env> {
   private owned(tenantId: string): JobState | null {
     return this.job && this.job.tenant_id === tenantId ? this.job : null;
   }
+  /**
+   * The caller's job as of now: slots skipped since the last event (a job at its limit
+   * does not wake for them, src/job/core/decision.ts) are recorded before anything reads
+   * or changes it.
+   */
+  private async current(tenantId: string): Promise<JobState | null> {
+    const job = this.owned(tenantId);
+    if (!job) return null;
+    const step = core.settleSkippedSlots(job, this.coreCtx());
+    if (step.effects.length > 0) await this.commit(step, true);
+    return this.job;
+  }
 
   // ------------------------------------------------------------ RPC (called by the Worker)
 
@@ -98,12 +110,12 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async get(tenantId: string): Promise<Outcome<CronRecord>> {
-    const job = this.owned(tenantId);
+    const job = await this.current(tenantId);
     return job ? success(toCronRecord(job)) : notFound();
   }
 
   async update(tenantId: string, patch: core.ConfigPatch): Promise<Outcome<CronRecord>> {
-    const job = this.owned(tenantId);
+    const job = await this.current(tenantId);
     if (!job) return notFound();
     const step = core.update(job, patch, Date.now());
     // The window as a whole: a new end_at against the stored start_at, and so on.
@@ -113,7 +125,7 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async pause(tenantId: string): Promise<Outcome<CronRecord>> {
-    const job = this.owned(tenantId);
+    const job = await this.current(tenantId);
     return job ? this.mutate(core.pause(job, Date.now())) : notFound();
   }
 
@@ -123,7 +135,7 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async trigger(tenantId: string): Promise<Outcome<CronRun>> {
-    const job = this.owned(tenantId);
+    const job = await this.current(tenantId);
     if (!job) return notFound();
     const step = core.trigger(job, this.coreCtx());
     await this.commit(step, true);
@@ -136,7 +148,7 @@ export class JobObject extends DurableObject<Env> {
     tenantId: string,
     range: { from: number; to: number },
   ): Promise<Outcome<BackfillAccepted>> {
-    const job = this.owned(tenantId);
+    const job = await this.current(tenantId);
     if (!job) return notFound();
     if (job.config.schedule === null)
       return failure("INVALID_INPUT", "a one-shot job has no slots to backfill", "schedule");
@@ -201,9 +213,11 @@ export class JobObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (!this.job) return;
-    const before = this.dispatcher.snapshot();
     await this.commit(core.wake(this.job, this.coreCtx()));
-    const started = this.dispatcher.startedSince(before);
+    // Every attempt in flight, not only those this wake-up started: a job at its limit
+    // does not wake for each slot (src/job/core/decision.ts), so this handler is what
+    // keeps the object alive for its slow targets until the next wake-up.
+    const started = this.dispatcher.inFlight();
     if (started.length === 0) return;
     const hold = core.alarmHoldMs(this.job ? core.wakeAt(this.job, PRE_ARM_MS) : null, Date.now());
     if (hold <= 0) return;

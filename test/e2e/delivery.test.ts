@@ -400,6 +400,9 @@ describe("the queue holds at most 10", () => {
     });
     const runs = await waitFor(
       async () => {
+        // A job whose slots are being skipped records them at its next event or within
+        // LAZY_SKIP_MAX_MS (src/job/core/decision.ts); reading the job is such an event.
+        expect((await api.get(`/v1/cron/get/${job.cron_id}`)).status).toBe(200);
         const r = await allRuns(api, job.cron_id);
         return r.filter((x) => x.state === "skipped").length >= 2 ? r : undefined;
       },

@@ -2,7 +2,14 @@
 // the slots that have come — start, queue or skip one, or hand missed ones to the
 // catch-up lane — and when to wake next.
 import { dueSlots, fireAt } from "../slots";
-import type { JobState, Lane, OverlapPolicy, SkipReason } from "../types";
+import type { JobState, Lane } from "../types";
+import {
+  LAZY_SKIP_MAX_MS,
+  lazySkipReason,
+  settleSkippedSlots,
+  skipMessage,
+  slotDecision,
+} from "./decision";
 import { startLanes } from "./lanes";
 import {
   cancelRuns,
@@ -14,8 +21,6 @@ import {
 } from "./runs";
 import { type CoreCtx, computeStatus, type Effect, rowOf, type Step } from "./step";
 
-/** A queue holds at most this many waiting runs (SPEC §6); later slots are skipped. */
-export const MAX_QUEUED = 10;
 /** An alarm handler may run 15 minutes; the shell never holds one that long. */
 export const MAX_ALARM_HOLD_MS = 10 * 60_000;
 
@@ -26,11 +31,13 @@ export const MAX_ALARM_HOLD_MS = 10 * 60_000;
  * object was down still runs; then the lanes (catch-up, backfill) take their turn.
  */
 export function wake(state: JobState, ctx: CoreCtx): Step {
-  // Lost attempts first (a run that ends frees its place for the slot), then the
-  // slot (overlap_policy replace may cancel runs), then the retries still wanted.
-  const lost = expireLostAttempts(state, ctx);
+  // Slots that passed while they were being skipped are recorded first (decision.ts);
+  // then lost attempts (a run that ends frees its place for the slot), then the slot
+  // (overlap_policy replace may cancel runs), then the retries still wanted.
+  const settled = settleSkippedSlots(state, ctx);
+  const lost = expireLostAttempts(settled.state, ctx);
   let cur = lost.state;
-  const effects = [...lost.effects];
+  const effects = [...settled.effects, ...lost.effects];
   const lead = ctx.leadMs ?? 0;
   if (cur.status === "active" && cur.next_run_at !== null && cur.next_run_at <= ctx.now + lead) {
     const fired = fireDueSlots(cur, ctx);
@@ -40,30 +47,6 @@ export function wake(state: JobState, ctx: CoreCtx): Step {
   const retries = startDueRetries(cur, ctx);
   const lanes = startLanes(retries.state, ctx);
   return { state: lanes.state, effects: [...effects, ...retries.effects, ...lanes.effects] };
-}
-
-/** How many slots may wait under each waiting policy (SPEC §6). */
-const QUEUE_LIMIT: Partial<Record<OverlapPolicy, number>> = {
-  queue: MAX_QUEUED,
-  buffer_one: 1,
-};
-
-/**
- * What becomes of a slot, by overlap policy and the runs in progress (SPEC §6). Lane
- * runs (catch-up, backfill) are not overlapped, but count towards max_concurrency.
- */
-export function slotDecision(
-  state: Pick<JobState, "active" | "queue" | "config">,
-): "start" | "queue" | "replace" | SkipReason {
-  const inProgress = overlapping(state);
-  const lanes = state.active.length - inProgress;
-  const { overlap_policy: policy, max_concurrency } = state.config;
-  const room = state.active.length < max_concurrency;
-  if (policy === "allow") return room ? "start" : "concurrency_limit";
-  if (inProgress === 0) return room ? "start" : "concurrency_limit";
-  if (policy === "skip") return "overlap";
-  if (policy === "replace") return lanes < max_concurrency ? "replace" : "concurrency_limit";
-  return state.queue.length < (QUEUE_LIMIT[policy] ?? 0) ? "queue" : "queue_full";
 }
 
 /**
@@ -161,20 +144,20 @@ function fireSlot(state: JobState, slot: number, missed: number, ctx: CoreCtx): 
     };
     effects.push({ type: "write_run", row: rowOf(cur, slotRun, "queued", now, false) });
   } else {
-    const limit = QUEUE_LIMIT[cur.config.overlap_policy];
-    const message =
-      decision === "queue_full" && limit !== undefined
-        ? `skipped: ${limit} ${limit === 1 ? "run" : "runs"} already queued`
-        : undefined;
+    const message = skipMessage(cur, decision);
     effects.push({ type: "write_run", row: skippedRow(cur, slotRun, decision, now, message) });
   }
   return { state: cur, effects };
 }
 
-/** The earliest time this job needs to be woken (a slot `leadMs` early), or null. */
+/**
+ * The earliest time this job needs to be woken (a slot `leadMs` early), or null. A job
+ * whose slots would only be skipped wakes for them at most every LAZY_SKIP_MAX_MS.
+ */
 export function wakeAt(state: JobState, leadMs = 0): number | null {
   let t =
     state.status === "active" && state.next_run_at !== null ? state.next_run_at - leadMs : null;
+  if (t !== null && lazySkipReason(state) !== null) t = state.next_run_at! + LAZY_SKIP_MAX_MS;
   for (const run of state.active) {
     const due = run.state === "running" ? run.deadline : run.next_attempt_at;
     if (due !== null && (t === null || due < t)) t = due;

@@ -4,14 +4,13 @@
 // Step. The Durable Object shell (src/object/) loads state, calls these, performs
 // the effects and saves.
 export {
-  alarmHoldMs,
-  MAX_ALARM_HOLD_MS,
+  LAZY_SKIP_MAX_MS,
+  lazySkipReason,
   MAX_QUEUED,
-  SKIP_LATE_MS,
+  settleSkippedSlots,
   slotDecision,
-  wake,
-  wakeAt,
-} from "./firing";
+} from "./decision";
+export { alarmHoldMs, MAX_ALARM_HOLD_MS, SKIP_LATE_MS, wake, wakeAt } from "./firing";
 export {
   type ConfigPatch,
   createJob,

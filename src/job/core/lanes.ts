@@ -5,6 +5,7 @@
 // overlap_policy sees only scheduled and manual runs) but count towards max_concurrency.
 import { fireAt, windowSlotAfter } from "../slots";
 import type { JobState, Lane, LaneKind } from "../types";
+import { settleSkippedSlots } from "./decision";
 import { attemptFinished as finished, recover as recovered, startRun } from "./runs";
 import type { CoreCtx, Effect, Step } from "./step";
 
@@ -86,12 +87,16 @@ export function attemptFinished(
   result: Parameters<typeof finished>[3],
   ctx: CoreCtx,
 ): Step {
-  return thenLanes(finished(state, run_id, attempt, result, ctx), ctx);
+  const settled = settleSkippedSlots(state, ctx);
+  const step = thenLanes(finished(settled.state, run_id, attempt, result, ctx), ctx);
+  return { state: step.state, effects: [...settled.effects, ...step.effects] };
 }
 
 /** After a restart: interrupted attempts fail (and are retried); lanes go on. */
 export function recover(state: JobState, ctx: CoreCtx): Step {
-  return thenLanes(recovered(state, ctx), ctx);
+  const settled = settleSkippedSlots(state, ctx);
+  const step = thenLanes(recovered(settled.state, ctx), ctx);
+  return { state: step.state, effects: [...settled.effects, ...step.effects] };
 }
 
 /** The slots of a backfill of `[from, to)`: how many (up to `limit` + 1), the first and last. */

@@ -265,3 +265,78 @@ describe("pre-armed firing (ctx.leadMs)", () => {
     expect(scheduledFor).not.toContain(T0 + SEC);
   });
 });
+
+describe("a job whose slots would only be skipped does not wake for each (lazy skips)", () => {
+  const LEAD = 300;
+  const skipped = (s: core.Step) =>
+    rows(s)
+      .filter((r) => r.state === "skipped")
+      .map((r) => ({
+        scheduled_for: r.scheduled_for,
+        finished_at: r.finished_at,
+        skip_reason: r.skip_reason,
+        error: r.error,
+      }));
+
+  it.each([
+    ["allow", { max_concurrency: 2 }, 2, "concurrency_limit"],
+    ["skip", {}, 1, "overlap"],
+    ["buffer_one", {}, 2, "queue_full"],
+  ] as const)(
+    "%s at its limit wakes LAZY_SKIP_MAX_MS after the slot, not before it",
+    (policy, over, n, reason) => {
+      const { s } = afterSlots(policy, n, over);
+      expect(core.lazySkipReason(s)).toBe(reason);
+      expect(core.wakeAt(s, LEAD)).toBe(s.next_run_at! + core.LAZY_SKIP_MAX_MS);
+      // Below the limit the slot is pre-armed as usual.
+      expect(core.lazySkipReason(job({ overlap_policy: policy, ...over }))).toBeNull();
+    },
+  );
+
+  it("records the passed slots as skipped at the next event, exactly as eager wake-ups would", () => {
+    const over = { max_concurrency: 2 };
+    // Eager: a wake-up at every slot.
+    const eager = afterSlots("allow", 6, over);
+    const eagerSkips = eager.steps.flatMap(skipped);
+    expect(eagerSkips.map((r) => r.scheduled_for)).toEqual([3, 4, 5, 6].map((i) => T0 + i * SEC));
+    // Lazy: nothing between slot 2 and one event at slot 6 + 500 ms.
+    const { s } = afterSlots("allow", 2, over);
+    const settled = core.settleSkippedSlots(s, ctx(T0 + 6 * SEC + 500));
+    expect(skipped(settled)).toEqual(eagerSkips);
+    expect(settled.state.next_slot).toBe(T0 + 7 * SEC);
+    expect(settled.state.last_slot).toBe(T0 + 6 * SEC);
+    // Settling again changes nothing.
+    expect(core.settleSkippedSlots(settled.state, ctx(T0 + 6 * SEC + 600)).effects).toEqual([]);
+  });
+
+  it("an attempt's result records the skipped slots before it frees a place; the next slot is pre-armed again", () => {
+    const { s } = afterSlots("allow", 2, { max_concurrency: 2 });
+    const first = s.active[0]!;
+    const done = core.attemptFinished(
+      s,
+      first.run_id,
+      1,
+      result(200, T0 + SEC),
+      ctx(T0 + 5 * SEC + 500, LEAD),
+    );
+    expect(rows(done).map((r) => [r.state, r.scheduled_for])).toEqual([
+      ["skipped", T0 + 3 * SEC],
+      ["skipped", T0 + 4 * SEC],
+      ["skipped", T0 + 5 * SEC],
+      ["succeeded", T0 + SEC],
+    ]);
+    expect(core.lazySkipReason(done.state)).toBeNull();
+    expect(core.wakeAt(done.state, LEAD)).toBe(T0 + 6 * SEC - LEAD);
+    expect(starts(core.wake(done.state, ctx(T0 + 6 * SEC - 200, LEAD)))).toHaveLength(1);
+  });
+
+  it("a wake-up LAZY_SKIP_MAX_MS later records what passed, and a restart does too", () => {
+    const { s } = afterSlots("skip", 1);
+    const woke = core.wake(s, ctx(s.next_run_at! + core.LAZY_SKIP_MAX_MS));
+    const n = core.LAZY_SKIP_MAX_MS / SEC + 1;
+    expect(skipped(woke)).toHaveLength(n);
+    expect(skipped(woke).every((r) => r.skip_reason === "overlap")).toBe(true);
+    const restarted = core.recover(s, ctx(s.next_run_at! + 3 * SEC));
+    expect(skipped(restarted)).toHaveLength(4);
+  });
+});
