@@ -215,7 +215,10 @@ describe("operations per scheduled delivery (docs/cost.md)", () => {
       expect(p.storageRowsPut, name).toBeCloseTo(2, 0);
       expect(p.storagePuts, name).toBeCloseTo(2, 0);
       expect(p.setAlarms, name).toBeCloseTo(1, 0);
-      expect(p.storageGets, name).toBe(0);
+      // A job idle between wake-ups may have its object evicted and reloaded (one get of
+      // its two keys; docs/cost.md prices it): at most one load per slow delivery, and
+      // next to none for a job firing every second.
+      expect(p.storageGets, name).toBeLessThanOrEqual(name === "slow" ? 1 : 0.1);
     }
     // D1: a job firing every second writes its run row once per run and the index row at
     // most every 10 s; a job firing less often than that also rewrites the index at its
