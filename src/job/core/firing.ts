@@ -46,7 +46,32 @@ export function wake(state: JobState, ctx: CoreCtx): Step {
   }
   const retries = startDueRetries(cur, ctx);
   const lanes = startLanes(retries.state, ctx);
-  return { state: lanes.state, effects: [...effects, ...retries.effects, ...lanes.effects] };
+  return withoutUndone({
+    state: lanes.state,
+    effects: [...effects, ...retries.effects, ...lanes.effects],
+  });
+}
+
+/**
+ * An attempt started and cancelled within one wake-up (a queued run started by a lost
+ * attempt's end, then replaced by the slot under overlap_policy replace) is never sent:
+ * its start and its abort are dropped; its rows stay, the last (cancelled) one wins.
+ */
+function withoutUndone(step: Step): Step {
+  const live = (e: Extract<Effect, { type: "start_attempt" }>) =>
+    step.state.active.some(
+      (r) => r.run_id === e.run_id && r.state === "running" && r.attempt === e.attempt,
+    );
+  const undone = new Set(
+    step.effects.flatMap((e) => (e.type === "start_attempt" && !live(e) ? [e.run_id] : [])),
+  );
+  if (undone.size === 0) return step;
+  return {
+    state: step.state,
+    effects: step.effects.filter(
+      (e) => !((e.type === "start_attempt" || e.type === "abort_attempt") && undone.has(e.run_id)),
+    ),
+  };
 }
 
 /**

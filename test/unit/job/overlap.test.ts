@@ -340,3 +340,37 @@ describe("a job whose slots would only be skipped does not wake for each (lazy s
     expect(skipped(restarted)).toHaveLength(4);
   });
 });
+
+describe("replace within one wake-up", () => {
+  it("a queued run started by a lost attempt's end, then replaced by the slot, is never sent", () => {
+    // Found by the core property test (seed -1937793302): queue, then replace.
+    const MIN = 60 * SEC;
+    let s = newJob(T0, {
+      schedule: "* * * * *",
+      overlap_policy: "queue",
+      retries: 0,
+      timeout_seconds: 60,
+      max_concurrency: 1,
+    });
+    s = core.wake(s, ctx(T0 + MIN)).state; // run A at slot 1
+    s = core.wake(s, ctx(T0 + 2 * MIN)).state; // slot 2 queued behind A
+    expect(s.queue).toHaveLength(1);
+    s = core.update(s, { overlap_policy: "replace" }, T0 + 2 * MIN).state;
+    // At slot 4, A's deadline (60 s + 30 s grace) has passed: A fails, the queued run
+    // starts, and the slot then replaces it.
+    const step = core.wake(s, ctx(T0 + 4 * MIN));
+    for (const e of starts(step)) {
+      expect(
+        step.state.active.some(
+          (r) => e.type === "start_attempt" && r.run_id === e.run_id && r.state === "running",
+        ),
+      ).toBe(true);
+    }
+    const cancelled = rows(step).filter((r) => r.state === "cancelled");
+    expect(cancelled).toHaveLength(1);
+    expect(aborts(step).map((e) => e.type === "abort_attempt" && e.run_id)).not.toContain(
+      cancelled[0]!.run_id,
+    );
+    expect(step.state.active).toHaveLength(1);
+  });
+});
