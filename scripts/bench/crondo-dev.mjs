@@ -184,11 +184,11 @@ export async function directWorkerUrl(crondo) {
 export async function standalone({ startReceiver, keys, stateDir }, body) {
   const receiver = await startReceiver();
   const servers = new Set();
-  const startServer = async () => {
-    const crondo = await startCrondo({ keys, stateDir, log: console.error });
-    servers.add(crondo);
-    return crondo;
+  const track = (server) => {
+    servers.add(server);
+    return server;
   };
+  const startServer = async () => track(await startCrondo({ keys, stateDir, log: console.error }));
   const stopAll = async () => {
     for (const c of servers) await c.cleanup();
     await receiver.close();
@@ -200,7 +200,7 @@ export async function standalone({ startReceiver, keys, stateDir }, body) {
     });
   }
   try {
-    await body({ startServer, receiver });
+    await body({ startServer, receiver, track });
   } finally {
     await stopAll();
   }
