@@ -1,7 +1,7 @@
 // The attempts of one job that are in flight: sending each over the network,
 // reporting its result back, and aborting them all when the job is deleted.
-import { notifyFailure, sendAttempt } from "../delivery/send";
-import type { AttemptResult, JobState, RunRow } from "../job/types";
+import { sendAttempt } from "../delivery/send";
+import type { AttemptResult, JobState } from "../job/types";
 import { log } from "../lib/log";
 
 interface InFlight {
@@ -14,7 +14,7 @@ export class Dispatcher {
 
   constructor(private readonly allowPrivate: () => boolean) {}
 
-  /** Everything in flight now (attempts and notifications). */
+  /** Every attempt in flight now. */
   inFlight(): Promise<void>[] {
     return [...this.inflight.values()].map((f) => f.done);
   }
@@ -58,19 +58,10 @@ export class Dispatcher {
     this.inflight.set(key, { done, abort });
   }
 
-  /** The signed failure webhook of a run that finally failed (SPEC §4). */
-  notifyFailure(job: JobState, row: RunRow): void {
-    const key = `${row.run_id}#notify`;
-    const done = notifyFailure(job, row, { allowPrivate: this.allowPrivate() })
-      .then((r) => log("run.failure_webhook", { cron_id: job.cron_id, run_id: row.run_id, ...r }))
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, { done, abort: new AbortController() });
-  }
-
   /** Aborts the attempt of `run_id` in flight (waiting or sent), if there is one. */
   abort(run_id: string, reason: string): void {
     for (const [key, { abort }] of this.inflight) {
-      if (key.startsWith(`${run_id}#`) && !key.endsWith("#notify")) abort.abort(reason);
+      if (key.startsWith(`${run_id}#`)) abort.abort(reason);
     }
   }
 
