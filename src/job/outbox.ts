@@ -21,6 +21,8 @@ export interface Notification {
   /** "evt_" + ULID: the event's id, and the Idempotency-Key of every send of it. */
   id: string;
   type: NotifyEvent;
+  /** The run of a run event (for logs), or null. */
+  run_id: string | null;
   created_at: number;
   target: string;
   /** The body, built when the event happened (the job may change before it is sent). */

@@ -419,7 +419,7 @@ export class JobObject extends DurableObject<Env> {
     const out: Notification[] = [];
     const now = Date.now();
     const push = (
-      e: { event: Notification["type"] },
+      e: Extract<core.Effect, { type: "notify" }>,
       target: string,
       body: (id: string) => unknown,
     ) => {
@@ -428,6 +428,7 @@ export class JobObject extends DurableObject<Env> {
       out.push({
         id,
         type: e.event,
+        run_id: e.row?.run_id ?? null,
         created_at: now,
         target,
         body: text,

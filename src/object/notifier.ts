@@ -81,6 +81,8 @@ export class Notifier {
         cron_id: job.cron_id,
         event_id: event.id,
         type: event.type,
+        run_id: event.run_id,
+        target: event.target,
         attempt: event.attempts,
         ...result,
         gave_up: gaveUp,

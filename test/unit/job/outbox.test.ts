@@ -20,6 +20,7 @@ const T0 = Date.parse("2026-06-01T12:00:00Z");
 const event = (id: string, at = T0): Notification => ({
   id,
   type: "run.failed",
+  run_id: null,
   created_at: at,
   target: "https://hooks.example.com/n",
   body: "{}",
