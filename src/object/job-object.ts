@@ -206,10 +206,13 @@ export class JobObject extends DurableObject<Env> {
     const original = await getRun(this.env.DB, tenantId, job.cron_id, runId);
     if (!original) return runNotFound();
     if (!FINISHED_STATES.includes(original.state)) return inProgressFailure(runId);
-    const step = core.replay(job, original, this.coreCtx());
+    // The job as it is now: events may have been handled while D1 answered.
+    const now = this.owned(tenantId);
+    if (!now) return notFound();
+    const step = core.replay(now, original, this.coreCtx());
     await this.commit(step, true);
     await this.history.settled();
-    await this.audit(auditEntry("replay", job, step.state, by, Date.now(), step.row.run_id));
+    await this.audit(auditEntry("replay", now, step.state, by, Date.now(), step.row.run_id));
     return success(toCronRun(step.row));
   }
 
@@ -223,15 +226,18 @@ export class JobObject extends DurableObject<Env> {
     if (!job) return notFound();
     await this.history.settled();
     const originals = await runsToReplay(this.env.DB, job.cron_id, req);
-    if (job.replays.length + originals.length > core.MAX_REPLAYS_WAITING) {
+    // The job as it is now: events may have been handled while D1 answered.
+    const now = this.owned(tenantId);
+    if (!now) return notFound();
+    if (now.replays.length + originals.length > core.MAX_REPLAYS_WAITING) {
       const max = core.MAX_REPLAYS_WAITING;
       return failure("QUOTA_EXCEEDED", `this job would have more than ${max} replays waiting`);
     }
-    const step = core.replayMany(job, originals, this.coreCtx());
+    const step = core.replayMany(now, originals, this.coreCtx());
     await this.commit(step, true);
     await this.history.settled();
     const subject = step.run_ids.length > 0 ? step.run_ids.join(",") : null;
-    await this.audit(auditEntry("replay", job, step.state, by, Date.now(), subject));
+    await this.audit(auditEntry("replay", now, step.state, by, Date.now(), subject));
     return success({ cron_id: job.cron_id, replayed: step.run_ids.length, run_ids: step.run_ids });
   }
 
