@@ -322,7 +322,7 @@ export class JobObject extends DurableObject<Env> {
    */
   async ensureAlarm(overdueMs = 5 * 60_000): Promise<{ cron_id: string | null; rearmed: boolean }> {
     if (!this.job) return { cron_id: null, rearmed: false };
-    const want = core.wakeAt(this.job, PRE_ARM_MS);
+    const want = this.storage.wakeAt(this.job); // the outbox's head included
     const rearmed = await this.storage.rearmIfLost(want, Date.now(), overdueMs);
     this.history.indexUnknown();
     this.history.record(this.job, [], true);

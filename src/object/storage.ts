@@ -63,20 +63,19 @@ export class JobStorage {
       this.outboxAt = outboxWakeAt(outbox);
     }
     this.lastState = state;
-    await Promise.all([
-      this.storage.put(entries),
-      this.armAlarm(earliest(core.wakeAt(state, this.leadMs), this.outboxAt)),
-    ]);
+    await Promise.all([this.storage.put(entries), this.armAlarm(this.wakeAt(state))]);
+  }
+
+  /** When the job wants its next wake-up: its own (core.wakeAt) or the outbox's head. */
+  wakeAt(state: JobState): number | null {
+    return earliest(core.wakeAt(state, this.leadMs), this.outboxAt);
   }
 
   /** Saves the outbox alone (a send finished) and the alarm its head now needs. */
   async saveOutbox(outbox: readonly Notification[]): Promise<void> {
     this.outboxAt = outboxWakeAt(outbox);
-    const want = this.lastState ? core.wakeAt(this.lastState, this.leadMs) : null;
-    await Promise.all([
-      this.storage.put(OUTBOX_KEY, outbox),
-      this.armAlarm(earliest(want, this.outboxAt)),
-    ]);
+    const want = this.lastState ? this.wakeAt(this.lastState) : this.outboxAt;
+    await Promise.all([this.storage.put(OUTBOX_KEY, outbox), this.armAlarm(want)]);
   }
 
   private armAlarm(at: number | null): Promise<void> {
