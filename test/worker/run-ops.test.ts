@@ -321,6 +321,33 @@ describe("pause_after_failures and notify_url", () => {
     expect(sends[1]!.received_at - sends[0]!.received_at).toBeGreaterThanOrEqual(900);
   });
 
+  it("a hanging notify URL delays neither the job's runs nor anything but the events behind it", async () => {
+    const key = await createKey("notify-hang");
+    const hook = uniquePath("hang");
+    const target = uniquePath();
+    const job = await newJob(key, {
+      url: `${receiverUrl()}${target}`,
+      notify_url: `${receiverUrl()}${hook}`,
+      notify_events: ["run.succeeded"],
+    });
+    const runs = [];
+    for (let i = 0; i < 3; i++)
+      runs.push(await waitForRun(key, job.cron_id, await trigger(key, job.cron_id)));
+    expect(runs.every((r) => r.state === "succeeded")).toBe(true);
+    const sends = await receiverLog(hook);
+    // Only the first event has been sent (and maybe retried, on a slow machine): the
+    // events behind it wait for it, in order …
+    expect(sends.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(sends.map((r) => JSON.parse(r.body).id)).size).toBe(1);
+    expect(JSON.parse(sends[0]!.body).data.run.run_id).toBe(runs[0]!.run_id);
+    // … while the three runs were each delivered, the later ones after it started hanging.
+    expect((await receiverLog(target)).map((r) => r.headers["x-cron-run-id"])).toEqual(
+      runs.map((r) => r.run_id),
+    );
+    expect(Date.parse(runs[2]!.finished_at)).toBeGreaterThan(sends[0]!.received_at);
+    await api("DELETE", `/v1/cron/delete/${job.cron_id}`, key); // stops its outbox
+  });
+
   it("on_failure_webhook keeps working beside notify_url; a manual pause says manual", async () => {
     const key = await createKey("legacy-hook");
     const job = await newJob(key, {
@@ -497,11 +524,11 @@ describe("GET /v1/cron/runs/list (the tenant's runs)", () => {
       [...ids].reverse(),
     );
     expect(p2.body.data.next_cursor).toBeNull();
-    // from / to: when the runs were created.
+    // from / to: when the runs were created (a manual run is created at its fire_at).
     const third = all.body.data.items[2];
     const from = await api(
       "GET",
-      `/v1/cron/runs/list?limit=100&from=${encodeURIComponent(third.started_at)}`,
+      `/v1/cron/runs/list?limit=100&from=${encodeURIComponent(third.fire_at)}`,
       key,
     );
     expect(from.body.data.items.map((r: any) => r.run_id)).toContain(third.run_id);
