@@ -174,6 +174,16 @@ function parseDeepPage(md) {
   };
 }
 
+/** The deep-page figure of the tenant-runs section (markdown), or null. */
+function parseTenantRuns(md) {
+  const m =
+    /Deep page within 2× of the first: \*\*(met|not met)\*\* — worst p50 ratio (\d+(?:\.\d+)?)/.exec(
+      md,
+    );
+  if (!m) return null;
+  return { worst: Number(m[2]), date: /Machine: .*?; (\d{4}-\d{2}-\d{2})/.exec(md)?.[1] ?? "?" };
+}
+
 const ms = (v) => `${fixed(v, 1)} ms`;
 const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**not met**");
 
@@ -183,7 +193,7 @@ const floorNote = (r) =>
     ? `; workerd floor (a DO that only persists, re-arms and POSTs) p99 ${ms(r.dofloor.p99)}${r.dofloorEarly?.delivered ? `, with early wake p99 ${ms(r.dofloorEarly.p99)}` : ""}`
     : "";
 
-function summary({ info, prec, chart, api, over, d1, d1Section }) {
+function summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection }) {
   const rows = [];
   const byN = (n) => prec?.results.find((r) => r.n === n);
   const p100 = byN(100);
@@ -355,6 +365,14 @@ function summary({ info, prec, chart, api, over, d1, d1Section }) {
     d1Value,
     verdict(d1Ok),
     "d1-scale",
+  ]);
+  // The tenant-wide runs list (issue 16): this run's figure, else the section as it stands.
+  const tr = tenantRunsSection;
+  rows.push([
+    "tenant-wide runs list: deep page within 2× of the first, 10,000 runs of 100 jobs",
+    tr ? `worst deep/first p50 ratio ${fixed(tr.worst, 2)} (${tr.date})` : "–",
+    verdict(tr ? tr.worst <= 2 : null),
+    "tenant-runs",
   ]);
   return [
     "## Summary: goals",
@@ -534,7 +552,14 @@ async function main() {
   const open = text.indexOf("<!-- bench:d1-scale -->");
   const close = text.indexOf("<!-- /bench:d1-scale -->", open);
   const d1Section = open !== -1 && close !== -1 ? parseDeepPage(text.slice(open, close)) : null;
-  await section("summary", summary({ info, prec, chart, api, over, d1, d1Section }));
+  const trOpen = text.indexOf("<!-- bench:tenant-runs -->");
+  const trClose = text.indexOf("<!-- /bench:tenant-runs -->", trOpen);
+  const tenantRunsSection =
+    trOpen !== -1 && trClose !== -1 ? parseTenantRuns(text.slice(trOpen, trClose)) : null;
+  await section(
+    "summary",
+    summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection }),
+  );
   say(`done in ${fixed((performance.now() - started) / 60_000, 1)} min`);
   return crashed ? 1 : 0;
 }
