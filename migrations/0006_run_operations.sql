@@ -5,8 +5,9 @@ ALTER TABLE runs ADD COLUMN replay_of TEXT;
 -- filter: keyset pages on run_id read straight off these, as deep as they go.
 CREATE INDEX runs_by_tenant ON runs (tenant_id, run_id DESC);
 CREATE INDEX runs_by_tenant_state ON runs (tenant_id, state, run_id DESC);
--- Bulk replay: a job's finished runs of a state by slot, oldest first.
-CREATE INDEX runs_by_job_state_slot ON runs (cron_id, state, scheduled_for);
+-- (A bulk replay's pick — a job's runs of one state, by slot — reads runs_by_job_state
+-- and sorts at most that job's rows of the state: rare enough not to cost every run
+-- write an index row of its own.)
 
 -- SPEC §11 audit log: one row per change of a job, newest first by audit_id (a ULID).
 -- Kept beside the job's runs (not in its object) so that it pages with SQL like runs do,
