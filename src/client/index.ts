@@ -6,11 +6,18 @@
 //   const { items } = await crondo.runs.list(job.cron_id, { limit: 10 });
 import type { z } from "zod";
 import type { ErrorCode, ErrorDetail } from "../api/errors";
-import type { ApiKeySchema, BackfillSchema } from "../api/models";
+import type {
+  ApiKeySchema,
+  AuditEntrySchema,
+  BackfillSchema,
+  ReplayAcceptedSchema,
+} from "../api/models";
 import type {
   backfillSchema,
+  bulkReplaySchema,
   createJobSchema,
   previewSchema,
+  tenantRunsQuerySchema,
   updateJobSchema,
 } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
@@ -21,7 +28,9 @@ export type {
   HttpMethod,
   JobStatus,
   MisfirePolicy,
+  NotifyEvent,
   OverlapPolicy,
+  PausedReason,
   RunState,
   RunTrigger,
 } from "../job/types";
@@ -30,8 +39,11 @@ export {
   HTTP_METHODS,
   JOB_STATUSES,
   MISFIRE_POLICIES,
+  NOTIFY_EVENTS,
   OVERLAP_POLICIES,
+  PAUSED_REASONS,
   RUN_STATES,
+  RUN_TRIGGERS,
   SKIP_REASONS,
   type SkipReason,
 } from "../job/types";
@@ -44,6 +56,18 @@ export type ApiKey = z.output<typeof ApiKeySchema>;
 export type { KeyScope } from "../lib/key-record.mjs";
 export type BackfillRequest = Omit<z.input<typeof backfillSchema>, "idempotency_key">;
 export type BackfillAccepted = z.infer<typeof BackfillSchema>;
+/** A bulk replay (SPEC §11): which finished runs of a job to run again. */
+export type BulkReplayRequest = Omit<z.input<typeof bulkReplaySchema>, "idempotency_key">;
+export type ReplayAccepted = z.infer<typeof ReplayAcceptedSchema>;
+/** Filters of the tenant-wide runs list (SPEC §11). */
+export type TenantRunsQuery = Partial<
+  Omit<z.output<typeof tenantRunsQuerySchema>, "limit" | "cursor"> & {
+    limit: number;
+    cursor: string;
+  }
+>;
+/** One entry of a job's audit log (SPEC §11). */
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -188,6 +212,22 @@ export class CrondoClient {
       options,
     );
   }
+  /** A new signing secret; the previous one keeps signing beside it for 24 h (SPEC §12). */
+  rotateSecret(cronId: string, options?: MutationOptions) {
+    return this.call<CronRecord>(
+      "POST",
+      `/rotate-secret/${encodeURIComponent(cronId)}`,
+      {},
+      options,
+    );
+  }
+  /** The job's change log, newest first (SPEC §11). */
+  audit(cronId: string, params: { limit?: number; cursor?: string } = {}) {
+    return this.call<Page<AuditEntry>>(
+      "GET",
+      `/audit/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
+    );
+  }
   preview(request: PreviewRequest) {
     return this.call<Preview>("POST", "/preview", request);
   }
@@ -213,7 +253,10 @@ export class CrondoClient {
         "GET",
         `/runs/list/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
       ),
-    /** A new run of a finished one (SPEC §11; servers without the route answer 404). */
+    /** The tenant's runs across all its jobs, newest first (SPEC §11). */
+    listAll: (params: TenantRunsQuery = {}) =>
+      this.call<Page<CronRun>>("GET", `/runs/list${CrondoClient.query(params)}`),
+    /** A new run of a finished one (SPEC §11): 409 RUN_IN_PROGRESS for one in progress. */
     replay: (cronId: string, runId: string, options?: MutationOptions) =>
       this.call<CronRun>(
         "POST",
@@ -221,7 +264,18 @@ export class CrondoClient {
         {},
         options,
       ),
-    /** Cancels a queued, running or retrying run (SPEC §11; 404 where not served yet). */
+    /**
+     * Replays the job's finished runs in `state` (default failed) whose slot is in
+     * [from, to), oldest first, one after another (SPEC §11); answers 202 at once.
+     */
+    replayMany: (cronId: string, request: BulkReplayRequest = {}, options?: MutationOptions) =>
+      this.call<ReplayAccepted>(
+        "POST",
+        `/runs/replay/${encodeURIComponent(cronId)}`,
+        request,
+        options,
+      ),
+    /** Cancels a queued, running or retrying run (SPEC §11): 409 RUN_FINISHED for a finished one. */
     cancel: (cronId: string, runId: string, options?: MutationOptions) =>
       this.call<CronRun>(
         "POST",
