@@ -4,6 +4,7 @@
 // one at a time, in order, off the delivery path (src/object/notifier.ts): a slow or
 // failing notify URL holds up later events of the same job, never the job's runs.
 import { iso } from "../lib/time";
+import type { Effect } from "./core";
 import { toCronRun } from "./record";
 import type { JobState, NotifyEvent, RunRow } from "./types";
 
@@ -115,3 +116,44 @@ export function sendFinished(
 /** When the outbox needs the object awake next (its head's due time), or null. */
 export const outboxWakeAt = (outbox: readonly Notification[]): number | null =>
   outbox[0]?.next_at ?? null;
+
+/**
+ * The outbox entries of a step's notify effects, one per target: notify_url gets the
+ * SPEC §12 body, the legacy on_failure_webhook the SPEC §4 one. Bodies are built now,
+ * from the job as the step left it.
+ */
+export function notificationsOf(
+  state: JobState,
+  effects: readonly Effect[],
+  now: number,
+  newId: (now: number) => string,
+): Notification[] {
+  const out: Notification[] = [];
+  const { notify_url, on_failure_webhook } = state.config;
+  const push = (
+    e: Extract<Effect, { type: "notify" }>,
+    target: string,
+    body: (id: string) => unknown,
+  ) => {
+    const id = newId(now);
+    out.push({
+      id,
+      type: e.event,
+      run_id: e.row?.run_id ?? null,
+      created_at: now,
+      target,
+      body: JSON.stringify(body(id)),
+      attempts: 0,
+      next_at: now,
+    });
+  };
+  for (const e of effects) {
+    if (e.type !== "notify") continue;
+    if (e.to_notify_url && notify_url)
+      push(e, notify_url, (id) => eventBody(state, e.event, e.row, id, now));
+    const row = e.row;
+    if (e.legacy && row && on_failure_webhook)
+      push(e, on_failure_webhook, (id) => failureBody(state, row, id, now));
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import {
   systemEntry,
 } from "../job/audit";
 import * as core from "../job/core";
-import { eventBody, failureBody, type Notification } from "../job/outbox";
+import { notificationsOf } from "../job/outbox";
 import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "../job/record";
 import {
   FINISHED_STATES,
@@ -411,7 +411,7 @@ export class JobObject extends DurableObject<Env> {
   private async commit(step: core.Step, urgent = false): Promise<void> {
     const before = this.job;
     this.job = step.state;
-    const events = this.notifications(step);
+    const events = notificationsOf(step.state, step.effects, Date.now(), newEventId);
     await this.storage.save(step.state, events.length > 0 ? this.notifier.add(events) : undefined);
     const rows: RunRow[] = [];
     for (const effect of step.effects) {
@@ -426,42 +426,6 @@ export class JobObject extends DurableObject<Env> {
     // A change crondo made by itself (a pause after pause_after_failures) is audited too.
     const system = before ? systemEntry(before, step.state, Date.now()) : null;
     if (system) void this.audit(system, step.state);
-  }
-
-  /** The outbox entries of a step's notify effects: one per target (SPEC §12, §4). */
-  private notifications(step: core.Step): Notification[] {
-    const job = step.state;
-    const out: Notification[] = [];
-    const now = Date.now();
-    const push = (
-      e: Extract<core.Effect, { type: "notify" }>,
-      target: string,
-      body: (id: string) => unknown,
-    ) => {
-      const id = newEventId(now);
-      const text = JSON.stringify(body(id));
-      out.push({
-        id,
-        type: e.event,
-        run_id: e.row?.run_id ?? null,
-        created_at: now,
-        target,
-        body: text,
-        attempts: 0,
-        next_at: now,
-      });
-    };
-    for (const e of step.effects) {
-      if (e.type !== "notify") continue;
-      const { notify_url, on_failure_webhook } = job.config;
-      if (e.to_notify_url && notify_url)
-        push(e, notify_url, (id) => eventBody(job, e.event, e.row, id, now));
-      if (e.legacy && e.row && on_failure_webhook) {
-        const row = e.row;
-        push(e, on_failure_webhook, (id) => failureBody(job, row, id, now));
-      }
-    }
-    return out;
   }
 
   private startAttempt(run_id: string, attempt: number, at: number): void {

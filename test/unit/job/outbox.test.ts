@@ -10,6 +10,7 @@ import {
   NOTIFY_LEASE_MS,
   NOTIFY_RETRIES,
   type Notification,
+  notificationsOf,
   outboxWakeAt,
   sendFinished,
   takeDue,
@@ -123,5 +124,33 @@ describe("outbox", () => {
       attempts: 1,
       error: "HTTP 500",
     });
+  });
+
+  it("notificationsOf: one entry per target, each with its own id and body", () => {
+    const job = newJob(T0, {
+      notify_url: "https://hooks.example.com/n",
+      notify_events: ["run.failed", "job.paused"],
+      on_failure_webhook: "https://hooks.example.com/legacy",
+    });
+    let n = 0;
+    const row = { run_id: "run_1", scheduled_for: T0, finished_at: T0, attempt_log: [] } as never;
+    const entries = notificationsOf(
+      job,
+      [
+        { type: "write_run", row },
+        { type: "notify", event: "run.failed", row, to_notify_url: true, legacy: true },
+        { type: "notify", event: "job.paused", row: null, to_notify_url: true, legacy: false },
+      ],
+      T0,
+      () => `evt_${++n}`,
+    );
+    expect(entries.map((e) => [e.id, e.type, e.target, e.run_id])).toEqual([
+      ["evt_1", "run.failed", "https://hooks.example.com/n", "run_1"],
+      ["evt_2", "run.failed", "https://hooks.example.com/legacy", "run_1"],
+      ["evt_3", "job.paused", "https://hooks.example.com/n", null],
+    ]);
+    expect(JSON.parse(entries[0]!.body)).toMatchObject({ type: "run.failed", id: "evt_1" });
+    expect(JSON.parse(entries[1]!.body)).toMatchObject({ type: "cron.run.failed", id: "evt_2" });
+    expect(entries.every((e) => e.attempts === 0 && e.next_at === T0)).toBe(true);
   });
 });
