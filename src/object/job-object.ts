@@ -4,8 +4,9 @@
 // flight), history-writer.ts (D1). The object owns its job's invariants: it builds
 // its initial state, claims its quota slot and writes its index row itself.
 import { DurableObject } from "cloudflare:workers";
-import { configOf, type Env } from "../env";
+import { configOf, type Env, historyQueue, newJobShard, PRIMARY_SHARD, shardDb } from "../env";
 import * as core from "../job/core";
+import type { VersionedRun } from "../job/history-batch";
 import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "../job/record";
 import type { JobConfig, JobState, RunRow } from "../job/types";
 import { randomToken } from "../lib/crypto";
@@ -56,9 +57,20 @@ export class JobObject extends DurableObject<Env> {
     super(ctx, env);
     this.storage = new JobStorage(ctx.storage, PRE_ARM_MS);
     this.dispatcher = new Dispatcher(() => configOf(this.env).allowPrivateTargets);
-    this.history = new HistoryWriter(env.DB, () => this.job?.cron_id);
+    this.history = new HistoryWriter(
+      {
+        queue: () => historyQueue(this.env, this.history.shard),
+        primary: env.DB,
+        retryAt: (at) => this.storage.retryHistoryAt(at),
+        sent: (ids) => this.storage.dropOutbox(ids),
+        cronId: () => this.job?.cron_id,
+      },
+      PRIMARY_SHARD,
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.job = await this.storage.load();
+      // Rows a previous instance had not handed to the queue yet go out now.
+      if (this.job) this.history.restore(await this.storage.loadHistory(), this.job, PRIMARY_SHARD);
       // Attempts persisted as in flight belonged to a previous instance: nobody
       // will report them any more, so they count as failed (and are retried).
       if (this.job?.active.some((r) => r.state === "running")) {
@@ -94,14 +106,17 @@ export class JobObject extends DurableObject<Env> {
     if (this.job) return failure("INTERNAL", "job id already in use");
     const { jobQuota } = configOf(this.env);
     const { state } = core.createJob({ ...req, signing_secret: randomToken("whsec_") }, Date.now());
+    // The job's history shard is chosen now and kept with it (SPEC §14).
+    const shard = newJobShard(this.env, state.cron_id);
+    this.history.shard = shard;
     // The index row is claimed first, by one conditional INSERT: D1 runs it
     // atomically, so concurrent creates cannot overshoot the quota.
-    if (!(await claimJobSlot(this.env.DB, indexRowOf(state), jobQuota))) {
+    if (!(await claimJobSlot(this.env.DB, indexRowOf(state), jobQuota, shard))) {
       return failure("QUOTA_EXCEEDED", `this tenant already has the maximum of ${jobQuota} jobs`);
     }
     this.history.indexedAs(state); // the claim wrote the index row
     try {
-      await this.commit({ state, effects: [] });
+      await this.commit({ state, effects: [] }, false, true);
     } catch (e) {
       await deleteJobRow(this.env.DB, state.cron_id); // give the slot back
       throw e;
@@ -190,7 +205,7 @@ export class JobObject extends DurableObject<Env> {
     await this.history.settled(); // let history writes already sent land before the delete
     await this.storage.deleteAll();
     await deleteJobRow(this.env.DB, job.cron_id);
-    await deleteRunsOfJob(this.env.DB, job.cron_id);
+    await deleteRunsOfJob(shardDb(this.env, this.history.shard), job.cron_id);
     log("job.deleted", { tenant_id: job.tenant_id, cron_id: job.cron_id });
     return success({ cron_id: job.cron_id, deleted: true as const });
   }
@@ -204,15 +219,34 @@ export class JobObject extends DurableObject<Env> {
     const want = core.wakeAt(this.job, PRE_ARM_MS);
     const rearmed = await this.storage.rearmIfLost(want, Date.now(), overdueMs);
     this.history.indexUnknown();
-    this.history.record(this.job, [], true);
+    this.history.record(this.job, this.history.unchanged(), true);
+    await this.history.retryNow(); // and whatever history is still waiting
     await this.history.settled();
     return { cron_id: this.job.cron_id, rearmed };
+  }
+
+  /**
+   * The job's history as this object holds it: its shard, and the rows it has not
+   * seen land there yet (runs.get and runs.list merge them, so a finished run shows at once).
+   */
+  async heldHistory(tenantId: string): Promise<Outcome<{ shard: string; held: VersionedRun[] }>> {
+    const job = this.owned(tenantId);
+    if (!job) return notFound();
+    return success({ shard: this.history.shard, held: this.history.held() });
   }
 
   // ------------------------------------------------------------ alarm
 
   override async alarm(): Promise<void> {
+    this.storage.alarmFired();
     if (!this.job) return;
+    // The alarm may be the outbox's retry (storage.ts), earlier than the job's wake-up.
+    void this.history.retryNow();
+    const wake = core.wakeAt(this.job, PRE_ARM_MS);
+    if (wake === null || wake > Date.now()) {
+      await this.storage.rearm(); // for the wake-up and any further retry
+      return;
+    }
     await this.commit(core.wake(this.job, this.coreCtx()));
     // Every attempt in flight, not only those this wake-up started: a job at its limit
     // does not wake for each slot (src/job/core/decision.ts), so this handler is what
@@ -244,19 +278,22 @@ export class JobObject extends DurableObject<Env> {
    * attempts started here until the write is durable, so a slot fires once. `urgent`
    * history writes are sent at once (an API call answers after them).
    */
-  private async commit(step: core.Step, urgent = false): Promise<void> {
+  private async commit(step: core.Step, urgent = false, first = false): Promise<void> {
     this.job = step.state;
-    await this.storage.save(step.state);
     const rows: RunRow[] = [];
+    for (const effect of step.effects) if (effect.type === "write_run") rows.push(effect.row);
+    // The rows go into the outbox in the same transaction as the state that made them.
+    const staged = this.history.stage(rows, first);
+    await this.storage.save(step.state, staged);
     for (const effect of step.effects) {
-      if (effect.type === "write_run") rows.push(effect.row);
-      else if (effect.type === "start_attempt")
+      if (effect.type === "write_run") continue;
+      if (effect.type === "start_attempt")
         this.startAttempt(effect.run_id, effect.attempt, effect.at);
       else if (effect.type === "abort_attempt")
         this.dispatcher.abort(effect.run_id, "the run was cancelled");
       else this.dispatcher.notifyFailure(this.job, effect.row);
     }
-    this.history.record(step.state, rows, urgent);
+    this.history.record(step.state, staged, urgent);
   }
 
   private startAttempt(run_id: string, attempt: number, at: number): void {

@@ -1,18 +1,71 @@
 // The job's own storage — the source of truth — and its alarm. The configuration
 // has a key of its own and is rewritten only when it changes (the core keeps its
 // identity otherwise), so that a job firing every second writes only its state.
+// Beside the state: the history outbox (finished runs' rows not yet handed to the
+// history queue, written in the same transaction as the state that produced them) and
+// the commit counter that versions them ride inside the state's own row, so a delivery
+// writes no extra row for them; the next commit drops what the queue has taken since.
+// Only while sends fail and the outbox grows past OUTBOX_INLINE_MAX do further rows get
+// keys of their own (deleted once taken). The job's history shard has a key of its own.
 import * as core from "../job/core";
 import { upgradeConfig, upgradeState } from "../job/defaults";
+import type { VersionedRun } from "../job/history-batch";
 import type { JobConfig, JobState } from "../job/types";
 
 const STATE_KEY = "job";
 const CONFIG_KEY = "config";
+const SHARD_KEY = "shard";
+/** The commit counter rides inside the state's own row (no extra row per commit). */
+const SEQ_FIELD = "history_seq";
+const OUTBOX_FIELD = "history_outbox";
+const OUTBOX_PREFIX = "outbox:";
+/** Rows the state's own row carries at most (a run row is ~1–5 KB; a value may hold 2 MB). */
+export const OUTBOX_INLINE_MAX = 20;
+
+/** What a commit adds to the history: its number and the rows it changed. */
+export interface StagedHistory {
+  seq: number;
+  /** Every row the commit changed. */
+  runs: VersionedRun[];
+  /**
+   * The outbox after this commit, carried in the state's row: the rows of finished runs
+   * (those that left the state) not yet taken by the queue. A run still in the state is
+   * written again when it moves on (or is recovered), so its rows need no copy.
+   */
+  inline: VersionedRun[];
+  /** Outbox rows beyond OUTBOX_INLINE_MAX, stored under keys of their own. */
+  spill: VersionedRun[];
+  /** Set on the job's first commit: the shard it was given. */
+  shard?: string;
+}
+
+/** The history side of the storage, as loaded. */
+export interface StoredHistory {
+  /** null: a job created before history shards (its history is in the primary database). */
+  shard: string | null;
+  seq: number;
+  /** The outbox carried in the state's row. */
+  inline: VersionedRun[];
+  /** The outbox rows under keys of their own. */
+  spilled: VersionedRun[];
+}
 
 export class JobStorage {
   /** The configuration object last written (compared by identity). */
   private storedConfig: JobConfig | null = null;
   /** The alarm as last set: undefined until known. */
   private alarmAt: number | null | undefined;
+  /** When the history outbox wants a retry (a failed send), or null. */
+  private retryAt: number | null = null;
+  /** The job's next wake-up as last saved. */
+  private wakeAt: number | null = null;
+  private loaded: { shard: string | null; seq: number; inline: VersionedRun[] } = {
+    shard: null,
+    seq: 0,
+    inline: [],
+  };
+  /** The history part of the state's row as last written (kept by a save without one). */
+  private history: { seq: number; inline: VersionedRun[] } = { seq: 0, inline: [] };
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -21,14 +74,30 @@ export class JobStorage {
   ) {}
 
   async load(): Promise<JobState | null> {
-    const got = await this.storage.get<unknown>([STATE_KEY, CONFIG_KEY]);
-    const stored = got.get(STATE_KEY) as Parameters<typeof upgradeState>[0] | undefined;
+    const got = await this.storage.get<unknown>([STATE_KEY, CONFIG_KEY, SHARD_KEY]);
+    const {
+      [SEQ_FIELD]: seq,
+      [OUTBOX_FIELD]: inline,
+      ...stored
+    } = (got.get(STATE_KEY) ?? {}) as Parameters<typeof upgradeState>[0] & {
+      [SEQ_FIELD]?: number;
+      [OUTBOX_FIELD]?: VersionedRun[];
+    };
+    this.loaded = {
+      shard: (got.get(SHARD_KEY) as string | undefined) ?? null,
+      seq: seq ?? 0,
+      inline: inline ?? [],
+    };
+    this.history = { seq: this.loaded.seq, inline: this.loaded.inline };
+    if (!got.has(STATE_KEY)) return null;
     const raw = got.get(CONFIG_KEY) as Partial<JobConfig> | undefined;
-    if (!stored || !raw) return null;
+    if (!raw) return null;
     const config = upgradeConfig(raw);
     // An upgraded configuration is a new object: the next save writes it back.
     if (config === raw) this.storedConfig = config;
-    return { ...upgradeState(stored), config };
+    const state = { ...upgradeState(stored), config };
+    this.wakeAt = core.wakeAt(state, this.leadMs);
+    return state;
   }
 
   /**
@@ -36,20 +105,62 @@ export class JobStorage {
    * await between them are committed as one transaction, and the output gate holds
    * whatever the caller sends after this until the write is durable: a slot fires once.
    */
-  async save(state: JobState): Promise<void> {
+  async save(state: JobState, history?: StagedHistory): Promise<void> {
     const { config, ...rest } = state;
-    const writes: Promise<unknown>[] = [];
-    if (config === this.storedConfig) {
-      writes.push(this.storage.put(STATE_KEY, rest));
-    } else {
-      writes.push(this.storage.put({ [STATE_KEY]: rest, [CONFIG_KEY]: config }));
+    if (history) this.history = { seq: history.seq, inline: history.inline };
+    const entries: Record<string, unknown> = {
+      [STATE_KEY]: { ...rest, [SEQ_FIELD]: this.history.seq, [OUTBOX_FIELD]: this.history.inline },
+    };
+    if (config !== this.storedConfig) {
+      entries[CONFIG_KEY] = config;
       this.storedConfig = config;
     }
-    writes.push(this.armAlarm(core.wakeAt(state, this.leadMs)));
-    await Promise.all(writes);
+    if (history) {
+      if (history.shard !== undefined) entries[SHARD_KEY] = history.shard;
+      for (const run of history.spill) entries[OUTBOX_PREFIX + run.row.run_id] = run;
+    }
+    this.wakeAt = core.wakeAt(state, this.leadMs);
+    await Promise.all([this.storage.put(entries), this.armAlarm()]);
   }
 
-  private armAlarm(at: number | null): Promise<void> {
+  /** The history side, after load(): shard, commit counter and the rows still in the outbox. */
+  async loadHistory(): Promise<StoredHistory> {
+    const spilled = await this.storage.list<VersionedRun>({ prefix: OUTBOX_PREFIX });
+    return { ...this.loaded, spilled: [...spilled.values()] };
+  }
+
+  /** The queue has these spilled rows: their keys go (inline rows go with the next save). */
+  async dropOutbox(runIds: readonly string[]): Promise<void> {
+    if (runIds.length > 0) await this.storage.delete(runIds.map((id) => OUTBOX_PREFIX + id));
+  }
+
+  /**
+   * The outbox wants another try at `at` (null: nothing pending): the alarm is set to
+   * the earlier of that and the job's wake-up, so an evicted object comes back for it.
+   */
+  async retryHistoryAt(at: number | null): Promise<void> {
+    this.retryAt = at;
+    await this.armAlarm();
+  }
+
+  /** The alarm just fired: whatever was set is gone. */
+  alarmFired(): void {
+    this.alarmAt = undefined;
+    if (this.retryAt !== null && this.retryAt <= Date.now()) this.retryAt = null;
+  }
+
+  /** Sets the alarm again (after one fired that was only the outbox's retry). */
+  rearm(): Promise<void> {
+    return this.armAlarm();
+  }
+
+  private armAlarm(): Promise<void> {
+    const at =
+      this.retryAt === null
+        ? this.wakeAt
+        : this.wakeAt === null
+          ? this.retryAt
+          : Math.min(this.wakeAt, this.retryAt);
     if (at === this.alarmAt) return Promise.resolve();
     this.alarmAt = at;
     return at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at);
@@ -72,6 +183,9 @@ export class JobStorage {
     await this.storage.deleteAlarm();
     await this.storage.deleteAll();
     this.alarmAt = null;
+    this.retryAt = null;
+    this.wakeAt = null;
+    this.history = { seq: 0, inline: [] };
     this.storedConfig = null;
   }
 }

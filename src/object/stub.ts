@@ -14,6 +14,7 @@ export type JobRpc = Pick<
   | "backfill"
   | "remove"
   | "ensureAlarm"
+  | "heldHistory"
 >;
 
 export const jobStub = (env: Pick<Env, "JOB">, cronId: string): JobRpc =>
