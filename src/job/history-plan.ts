@@ -84,9 +84,13 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
       rows.push(pending.row);
     }
     let index: JobState | null = null;
-    // An index refresh waiting for its time rides along with rows that go now: it costs
-    // nothing extra in the same write.
-    if (this.index && (all || this.index.due <= now || (withRows && rows.length > 0))) {
+    // An index refresh due within RUNNING_ROW_DELAY_MS rides along with rows that go now:
+    // it costs nothing extra in the same write (and would otherwise go alone).
+    const rideAlong = withRows && rows.length > 0 && this.index !== null;
+    if (
+      this.index &&
+      (all || this.index.due <= now || (rideAlong && this.index.due <= now + RUNNING_ROW_DELAY_MS))
+    ) {
       index = this.index.state;
       this.indexed = index;
       this.indexedAt = now;
@@ -117,6 +121,16 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
     this.indexed = state;
     this.indexedAt = now;
     this.index = null;
+  }
+
+  /**
+   * A new instance of the object: what the index holds is unknown, so it is rewritten
+   * from `state` within RUNNING_ROW_DELAY_MS — with the next run's row if one goes by then.
+   */
+  indexStale(state: JobState, now: number): void {
+    this.indexed = state;
+    this.indexedAt = Number.NEGATIVE_INFINITY;
+    this.index = { state, due: now + RUNNING_ROW_DELAY_MS };
   }
 
   /** A write failed: whatever the index holds is unknown, so the next change rewrites it. */

@@ -5,10 +5,14 @@
 
 /** The KV key that makes the binding `name` fail while it is set. */
 export const faultKey = (name: string) => `fail:${name}`;
+/** The KV key counting the calls that failed so (a test waits for the first). */
+export const failedKey = (name: string) => `failed:${name}`;
 
 async function failing(faults: KVNamespace, name: string): Promise<void> {
-  if ((await faults.get(faultKey(name))) !== null)
-    throw new Error(`D1_ERROR: injected failure of ${name} (TEST_FAULTS)`);
+  if ((await faults.get(faultKey(name))) === null) return;
+  const n = Number((await faults.get(failedKey(name))) ?? 0);
+  await faults.put(failedKey(name), String(n + 1));
+  throw new Error(`D1_ERROR: injected failure of ${name} (TEST_FAULTS)`);
 }
 
 /** `db` whose batch() and exec() fail while `fail:<name>` is set. */

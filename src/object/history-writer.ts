@@ -11,6 +11,8 @@
 //
 // Rows sent recently stay readable here (RECENT_MS) so runs.get and runs.list show a
 // finished run at once, before the consumer's write lands.
+
+import * as core from "../job/core";
 import type { HistoryMessage, VersionedIndex, VersionedRun } from "../job/history-batch";
 import { chunkBySize } from "../job/history-batch";
 import { HistoryWrites } from "../job/history-plan";
@@ -25,6 +27,8 @@ export const RECENT_MS = 60_000;
 export const RECENT_MAX = 200;
 /** A queue message stays under this size (Cloudflare Queues: 128 KB a message). */
 export const MESSAGE_BYTES = 100_000;
+/** Outbox rows a new instance found go with the next message, or alone after this. */
+export const STALE_RESEND_MS = 30_000;
 /** Retries of a failed send: 1 s, 2 s, 4 s … at most this. */
 export const MAX_RETRY_MS = 60_000;
 
@@ -58,6 +62,9 @@ export class HistoryWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private failures = 0;
+  /** Outbox rows a new instance found (most likely already taken): see restore(). */
+  private stale: OutboxRow[] = [];
+  private staleDue = Number.POSITIVE_INFINITY;
   /** Once dropped (the job was deleted), nothing more is written back. */
   private dropped = false;
 
@@ -68,7 +75,7 @@ export class HistoryWriter {
     this.shard = defaultShard;
   }
 
-  /** A new instance: the counter, the shard and the rows its outbox still holds (sent at once). */
+  /** A new instance: the counter, the shard and the rows its outbox still holds (sent soon). */
   restore(stored: StoredHistory, state: JobState | null, legacyShard: string): void {
     const outbox = [
       ...stored.inline.map((run) => ({ run, spilled: false })),
@@ -76,6 +83,9 @@ export class HistoryWriter {
     ];
     this.seq = Math.max(stored.seq, ...outbox.map((r) => r.run.version));
     this.shard = stored.shard ?? legacyShard;
+    // What the index holds is not known to a new instance: it is rewritten soon, with the
+    // next run's row if one goes within RUNNING_ROW_DELAY_MS (no message of its own).
+    if (state) this.plan.indexStale(state, Date.now());
     if (!state || outbox.length === 0) return;
     for (const o of outbox) {
       const prev = this.unconfirmed.get(o.run.row.run_id);
@@ -85,9 +95,14 @@ export class HistoryWriter {
       ...run.row,
       version: run.version,
     }));
-    this.plan.add(state, rows, Date.now());
-    this.plan.indexUnknown();
-    this.flush(true);
+    // They were most likely taken already (the outbox in the state's row is cleared only
+    // by the next commit, and an object is often reloaded between two runs): they ride
+    // with the next message, or go alone after STALE_RESEND_MS; a second copy in the
+    // queue changes nothing (versions). A job with no wake-up left gets an alarm for them.
+    this.stale = rows;
+    this.staleDue = Date.now() + STALE_RESEND_MS;
+    this.armTimer(this.plan.nextDue());
+    if (core.wakeAt(state, 0) === null) void this.deps.retryAt(this.staleDue).catch(() => {});
   }
 
   /**
@@ -151,7 +166,9 @@ export class HistoryWriter {
 
   /** The alarm fired (or the sweep came by): send whatever is pending now. */
   retryNow(): Promise<void> {
-    this.flush(true);
+    // Only what waits for a retry (a failed send, rows a new instance found): the
+    // pending rows and index of a healthy writer keep their coalescing timer.
+    if (this.failures > 0 || this.stale.length > 0) this.flush(true);
     return this.chain;
   }
 
@@ -161,6 +178,8 @@ export class HistoryWriter {
     this.plan.clear();
     this.recent.clear();
     this.unconfirmed.clear();
+    this.stale = [];
+    this.staleDue = Number.POSITIVE_INFINITY;
     this.armTimer(Number.POSITIVE_INFINITY);
   }
 
@@ -172,7 +191,7 @@ export class HistoryWriter {
       if (now - r.at > RECENT_MS) this.recent.delete(id);
       else out.set(id, r.run);
     }
-    for (const { version, ...row } of this.plan.pending()) {
+    for (const { version, ...row } of [...this.stale, ...this.plan.pending()]) {
       const prev = out.get(row.run_id);
       if (!prev || prev.version < version) out.set(row.run_id, { row, version });
     }
@@ -185,7 +204,18 @@ export class HistoryWriter {
    * (a status change an API call waits for). Re-arms the timer.
    */
   private flush(all = false, direct = false): void {
-    const due = this.plan.take(Date.now(), all, true);
+    const now = Date.now();
+    const due = this.plan.take(now, all, true);
+    // Stale outbox rows ride with anything that goes (or go alone once due).
+    if (
+      this.stale.length > 0 &&
+      (due.rows.length > 0 || due.index || all || now >= this.staleDue)
+    ) {
+      const taken = new Set(due.rows.map((r) => r.run_id));
+      due.rows.push(...this.stale.filter((r) => !taken.has(r.run_id)));
+      this.stale = [];
+      this.staleDue = Number.POSITIVE_INFINITY;
+    }
     this.armTimer(this.plan.nextDue());
     const cron_id = this.deps.cronId();
     if (!cron_id || (due.rows.length === 0 && !due.index)) return;
@@ -262,7 +292,8 @@ export class HistoryWriter {
     for (const body of messages) await queue.send(body, { contentType: "json" });
   }
 
-  private armTimer(at: number): void {
+  private armTimer(planned: number): void {
+    const at = Math.min(planned, this.staleDue);
     if (at === this.timerAt) return;
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -7,12 +7,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Receiver, startReceiver } from "../helpers/receiver";
 import { waitFor } from "../helpers/wait";
 import { type CrondoServer, d1Query, startCrondo } from "../helpers/wrangler-dev";
-import { allRuns, type Client, client, finishedRun, sleep, uniquePath } from "./client";
+import { allRuns, type Client, client, finishedRun, uniquePath } from "./client";
 
 /** The run ids stored in one local D1 database of the state directory. */
 async function runIdsIn(persistTo: string, binding: string): Promise<Map<string, string>> {
   const rows = await d1Query(persistTo, binding, "SELECT run_id, cron_id FROM runs");
   return new Map(rows.map((r) => [String(r.run_id), String(r.cron_id)]));
+}
+
+/** Waits (the server running) until every run is in one of the shards. */
+async function landed(persistTo: string, runIds: string[]) {
+  await waitFor(
+    async () => {
+      const h1 = await runIdsIn(persistTo, "HISTORY_1");
+      const h2 = await runIdsIn(persistTo, "HISTORY_2");
+      return runIds.every((r) => h1.has(r) || h2.has(r)) ? true : undefined;
+    },
+    { what: `${runIds.length} runs in the history shards`, timeoutMs: 60_000, stepMs: 500 },
+  );
 }
 
 let receiver: Receiver;
@@ -60,9 +72,10 @@ describe("adding a history shard", () => {
     const key = await first.keyFor("e2e-shards");
     const api1 = client(first.url, key);
     const old = await createAndRun(api1, 3);
-    await sleep(4_000); // the history queue's batch timeout, then the write
-    await first.stop();
     const oldRuns = old.flatMap((j) => j.runs);
+    // Landed before the stop: a local (miniflare) queue need not survive a restart.
+    await landed(first.persistTo, oldRuns);
+    await first.stop();
     const h1 = await runIdsIn(first.persistTo, "HISTORY_1");
     const h2 = await runIdsIn(first.persistTo, "HISTORY_2");
     for (const r of oldRuns) expect(h1.has(r), `${r} in HISTORY_1`).toBe(true);
@@ -89,14 +102,7 @@ describe("adding a history shard", () => {
     expect(more.status).toBe(200);
     await finishedRun(api2, old[0]!.cron_id, more.body.data.run_id);
     const fresh = await createAndRun(api2, 14, 1);
-    await waitFor(
-      async () => {
-        const list = await allRuns(api2, fresh[0]!.cron_id);
-        return list.length === 1 ? true : undefined;
-      },
-      { what: "the new job's runs", timeoutMs: 10_000 },
-    );
-    await sleep(4_000);
+    await landed(first.persistTo, [more.body.data.run_id, ...fresh.flatMap((j) => j.runs)]);
     await second.stop();
     const a1 = await runIdsIn(first.persistTo, "HISTORY_1");
     const a2 = await runIdsIn(first.persistTo, "HISTORY_2");

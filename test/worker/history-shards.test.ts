@@ -15,7 +15,7 @@ import { configOf, historyShards, PRIMARY_SHARD } from "../../src/env";
 import worker from "../../src/index";
 import type { HistoryMessage } from "../../src/job/history-batch";
 import type { RunRow } from "../../src/job/types";
-import { faultKey } from "../../src/lib/faults";
+import { failedKey, faultKey } from "../../src/lib/faults";
 import { DAY } from "../../src/lib/time";
 import { ulid } from "../../src/lib/ulid";
 import { upsertRunsStatements } from "../../src/store/runs";
@@ -31,6 +31,15 @@ async function fail(name: string) {
 }
 async function heal(name: string) {
   await env.TEST_FAULTS!.delete(faultKey(name));
+  await env.TEST_FAULTS!.delete(failedKey(name));
+}
+/** Waits until a write to `name` has failed at least `n` times (the injected fault bit). */
+async function failedAtLeast(name: string, n = 1) {
+  await waitFor(
+    async () =>
+      Number((await env.TEST_FAULTS!.get(failedKey(name))) ?? 0) >= n ? true : undefined,
+    { what: `${n} failed write(s) to ${name}`, timeoutMs: 20_000, stepMs: 100 },
+  );
 }
 afterEach(async () => {
   for (const name of [...configOf(env).allShards, "HISTORY_QUEUE"]) await heal(name);
@@ -134,7 +143,12 @@ describe("history shards", () => {
     });
     const triggered: string[] = [];
     for (let i = 0; i < 3; i++) for (const id of jobs) triggered.push(await trigger(key, id));
-    await new Promise((r) => setTimeout(r, 3_000));
+    // The every-second job delivers a few runs, and the consumer fails on every shard.
+    await waitFor(async () => ((await receiverLog(prefix)).length >= 3 ? true : undefined), {
+      what: "3 deliveries of the every-second job",
+      timeoutMs: 15_000,
+    });
+    for (const shard of SHARDS) await failedAtLeast(shard, 2);
     expect((await api("POST", `/v1/cron/pause/${ticking.cron_id}`, key)).status).toBe(200);
     // Nothing reached the shards while they failed.
     const during = await whereIs(triggered);
@@ -214,8 +228,7 @@ describe("history shards", () => {
     await fail(shard);
     await env.HISTORY_QUEUE.send(newer);
     await env.HISTORY_QUEUE.send(newer); // delivered twice
-    await env.HISTORY_QUEUE.send(stale); // and an older version after it
-    await new Promise((r) => setTimeout(r, 2_500));
+    await failedAtLeast(shard, 2);
     await heal(shard);
     const after = await waitFor(
       async () => {
@@ -227,8 +240,16 @@ describe("history shards", () => {
       },
       { what: "the retried write to land", timeoutMs: 30_000, stepMs: 250 },
     );
-    // Give the stale message time to land too (it was sent last).
-    await new Promise((r) => setTimeout(r, 3_000));
+    // An older version arriving after it (in one batch with a probe row, whose landing
+    // shows the batch was written) changes nothing.
+    const probe: HistoryMessage = {
+      v: 1,
+      shard,
+      cron_id: job.cron_id,
+      runs: [{ row: { ...base, run_id: `run_${ulid()}` }, version: 1 }],
+    };
+    await env.HISTORY_QUEUE.sendBatch([{ body: stale }, { body: probe }]);
+    await landed([probe.runs[0]!.row.run_id]);
     const final = await raw(shard)
       .prepare(
         "SELECT COUNT(*) AS n, MAX(state) AS state, MAX(version) AS version FROM runs WHERE run_id = ?",
