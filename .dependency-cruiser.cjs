@@ -2,7 +2,7 @@
 // checked by `npm run check` (`npm run layers`). Imports point down only:
 //
 //   index.ts
-//   api/ (HTTP edge)        maintenance/ (daily Cron Trigger)
+//   api/ (HTTP edge)        maintenance/ (daily Cron Trigger)   history/ (queue consumer)
 //   object/ (the Durable Object shell: storage, dispatcher, history writer)
 //   store/ (all D1 SQL)     delivery/ (one attempt over the network)
 //   job/ (pure core)        schedule/ (pure)
@@ -58,7 +58,18 @@ module.exports = {
       "^src/(api|client|index)",
       "maintenance/ uses the object shell and store/, never api/",
     ),
-    layer("api-beside-maintenance", "^src/api/", "^src/(maintenance|client|verify|cli|index)", ""),
+    layer(
+      "history-beside-the-edge",
+      "^src/history/",
+      "^src/(api|maintenance|object|client|index)",
+      "history/ (the history queue's consumer) writes through store/; it never calls an object",
+    ),
+    layer(
+      "api-beside-maintenance",
+      "^src/api/",
+      "^src/(maintenance|history|client|verify|cli|index)",
+      "",
+    ),
     layer(
       "verify-stands-on-lib",
       "^src/verify/",

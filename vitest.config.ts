@@ -29,6 +29,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 ALLOW_PRIVATE_TARGETS: "true",
               },
+              // Test builds only: D1 / queue failures on demand (src/lib/faults.ts).
+              kvNamespaces: ["TEST_FAULTS"],
             },
           }),
         ],

@@ -22,6 +22,7 @@ import {
 } from "./lib/start-core.mjs";
 import {
   DEFAULT_PERSIST_DIR,
+  d1Bindings,
   PROJECT_ROOT,
   runWrangler,
   targetArgs,
@@ -46,19 +47,23 @@ function pretty(path) {
   return rel && !rel.startsWith("..") ? rel : path;
 }
 
+/** The migrations, to every D1 database of wrangler.toml: the primary and each history shard. */
 async function applyMigrations(target) {
-  // CI=true: wrangler skips its "continue?" confirmation (it answers yes when non-interactive).
-  const { stdout } = await runWrangler(["d1", "migrations", "apply", "DB", ...targetArgs(target)], {
-    env: { CI: "true" },
-  });
-  if (/No migrations to apply/i.test(stdout)) {
-    log("D1 migrations: local database is up to date.");
-    return;
+  for (const binding of d1Bindings()) {
+    // CI=true: wrangler skips its "continue?" confirmation (it answers yes when non-interactive).
+    const { stdout } = await runWrangler(
+      ["d1", "migrations", "apply", binding, ...targetArgs(target)],
+      { env: { CI: "true" } },
+    );
+    if (/No migrations to apply/i.test(stdout)) {
+      log(`D1 migrations: local database ${binding} is up to date.`);
+      continue;
+    }
+    const applied = [...stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+    log(
+      `D1 migrations applied to the local database ${binding}${applied.length ? `: ${applied.join(", ")}` : "."}`,
+    );
   }
-  const applied = [...stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
-  log(
-    `D1 migrations applied to the local database${applied.length ? `: ${applied.join(", ")}` : "."}`,
-  );
 }
 
 /** Reuse the dev key from its file if local KV knows it; otherwise create one. */

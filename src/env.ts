@@ -2,6 +2,9 @@
 // from them once, at the boundary: a malformed variable or a missing binding is a
 // clear error naming it, never a silent default.
 import { z } from "zod";
+import type { HistoryMessage } from "./job/history-batch";
+import { faultyD1, faultyQueue } from "./lib/faults";
+import type { Shard } from "./store/shards";
 
 /** Bindings and variables of the crondo Worker (see wrangler.toml). */
 export interface Env {
@@ -17,6 +20,18 @@ export interface Env {
   JOB_QUOTA?: string;
   /** Requests in flight at most from one isolate, across its jobs; default 2,000. */
   MAX_REQUESTS_IN_FLIGHT?: string;
+  /**
+   * The D1 bindings new jobs' run history is spread over (comma-separated binding
+   * names, SPEC §14); default "DB". A job keeps the shard it was given.
+   */
+  HISTORY_SHARDS?: string;
+  /** Shards that take no new jobs but still hold history (read, purged, deleted from). */
+  HISTORY_SHARDS_CLOSED?: string;
+  /** The queue(s) run history travels through to its shard; default "HISTORY_QUEUE". */
+  HISTORY_QUEUES?: string;
+  HISTORY_QUEUE: Queue<HistoryMessage>;
+  /** Test builds only (vitest.config.ts): fault injection flags, see src/lib/faults.ts. */
+  TEST_FAULTS?: KVNamespace;
 }
 
 /** What the code below the boundary reads, already checked. */
@@ -24,7 +39,16 @@ export interface Config {
   allowPrivateTargets: boolean;
   jobQuota: number;
   maxRequestsInFlight: number;
+  /** Shards new jobs are spread over. */
+  openShards: string[];
+  /** Every shard that holds history: the primary (DB, the jobs from before sharding) first. */
+  allShards: string[];
+  /** Queue bindings the history is sent through. */
+  queues: string[];
 }
+
+/** The primary database: jobs index, keys, idempotency — and the history of pre-shard jobs. */
+export const PRIMARY_SHARD = "DB";
 
 export const DEFAULT_JOB_QUOTA = 10_000;
 /** Requests in flight from one isolate at most (src/delivery/capacity.ts). */
@@ -35,6 +59,20 @@ const binding = (name: string, kind: string, method: string) =>
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, method) === "function",
     `binding ${name} (${kind}) is missing; see wrangler.toml`,
   );
+
+const bindingList = (name: string) =>
+  z
+    .string()
+    .regex(
+      /^\s*[A-Z][A-Z0-9_]*(\s*,\s*[A-Z][A-Z0-9_]*)*\s*$/,
+      `${name} must be a comma-separated list of binding names (e.g. "HISTORY_1,HISTORY_2")`,
+    );
+const names = (v: string | undefined, fallback: string[]) =>
+  v === undefined ? fallback : v.split(",").map((n) => n.trim());
+const hasMethod = (env: Env, name: string, method: string) => {
+  const v = Reflect.get(env, name);
+  return typeof v === "object" && v !== null && typeof Reflect.get(v, method) === "function";
+};
 
 const envSchema = z.object({
   JOB: binding("JOB", "Durable Object namespace", "idFromName"),
@@ -55,6 +93,9 @@ const envSchema = z.object({
       "MAX_REQUESTS_IN_FLIGHT must be a whole number of requests from 1 to 999999",
     )
     .optional(),
+  HISTORY_SHARDS: bindingList("HISTORY_SHARDS").optional(),
+  HISTORY_SHARDS_CLOSED: bindingList("HISTORY_SHARDS_CLOSED").optional(),
+  HISTORY_QUEUES: bindingList("HISTORY_QUEUES").optional(),
 });
 
 export class ConfigError extends Error {
@@ -73,6 +114,19 @@ export function configOf(env: Env): Config {
       `crondo is misconfigured: ${res.error.issues.map((i) => i.message).join("; ")}`,
     );
   }
+  const openShards = names(res.data.HISTORY_SHARDS, [PRIMARY_SHARD]);
+  const closed = names(res.data.HISTORY_SHARDS_CLOSED, []);
+  const allShards = [...new Set([PRIMARY_SHARD, ...openShards, ...closed])];
+  const queues = names(res.data.HISTORY_QUEUES, ["HISTORY_QUEUE"]);
+  const problems = [
+    ...allShards
+      .filter((n) => !hasMethod(env, n, "prepare"))
+      .map((n) => `history shard ${n} is not a D1 binding; see wrangler.toml`),
+    ...queues
+      .filter((n) => !hasMethod(env, n, "send"))
+      .map((n) => `history queue ${n} is not a Queue producer binding; see wrangler.toml`),
+  ];
+  if (problems.length > 0) throw new ConfigError(`crondo is misconfigured: ${problems.join("; ")}`);
   const config: Config = {
     allowPrivateTargets: res.data.ALLOW_PRIVATE_TARGETS === "true",
     jobQuota: res.data.JOB_QUOTA === undefined ? DEFAULT_JOB_QUOTA : Number(res.data.JOB_QUOTA),
@@ -80,7 +134,53 @@ export function configOf(env: Env): Config {
       res.data.MAX_REQUESTS_IN_FLIGHT === undefined
         ? DEFAULT_MAX_REQUESTS_IN_FLIGHT
         : Number(res.data.MAX_REQUESTS_IN_FLIGHT),
+    openShards,
+    allShards,
+    queues,
   };
   parsed.set(env, config);
   return config;
+}
+
+/** The history database called `name` (a binding listed in the configuration). */
+export function shardDb(env: Env, name: string): D1Database {
+  if (!configOf(env).allShards.includes(name))
+    throw new ConfigError(
+      `crondo is misconfigured: history shard ${name} holds a job's runs but is not listed in HISTORY_SHARDS or HISTORY_SHARDS_CLOSED`,
+    );
+  const db = Reflect.get(env, name) as D1Database;
+  return env.TEST_FAULTS ? faultyD1(db, name, env.TEST_FAULTS) : db;
+}
+
+/** Every history shard, the primary first. */
+export function historyShards(env: Env): Shard[] {
+  return configOf(env).allShards.map((name) => ({ name, db: shardDb(env, name) }));
+}
+
+/** The shard a new job's history goes to: spread by its id over the open shards. */
+export function newJobShard(env: Env, cronId: string): string {
+  const open = configOf(env).openShards;
+  return open[hashOf(cronId) % open.length]!;
+}
+
+/**
+ * The queue a shard's history travels through: the shards are dealt over HISTORY_QUEUES
+ * in their configured order, so that with one queue per shard every consumer batch is
+ * one statement on one shard (docs/capacity.md).
+ */
+export function historyQueue(env: Env, shard: string): Queue<HistoryMessage> {
+  const { queues, allShards } = configOf(env);
+  const name = queues[Math.max(0, allShards.indexOf(shard)) % queues.length]!;
+  const queue = Reflect.get(env, name) as Queue<HistoryMessage>;
+  return env.TEST_FAULTS ? faultyQueue(queue, name, env.TEST_FAULTS) : queue;
+}
+
+/** FNV-1a over the id's characters: stable across releases (a new job's shard). */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
 }

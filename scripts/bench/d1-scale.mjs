@@ -14,18 +14,19 @@
 // --write is given. --keep leaves the D1 state directory in place. After the
 // real purge, the expired runs are inserted again and purged with a smaller
 // budget (--continuation-budget-ms; 0 skips it) so continuation is exercised.
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import {
   BENCHMARKS_FILE,
+  bundleBenchWorker,
   fixed,
   int,
   machineInfo,
   machineLine,
   mdTable,
+  migrationStatements,
   ROOT,
   startMiniflare,
   summarize,
@@ -87,21 +88,8 @@ const workerLogs = [];
 // --- Worker and Miniflare --------------------------------------------------
 
 async function bundleWorker() {
-  const outfile = join(ROOT, ".wrangler", "bench", "d1-worker.mjs");
   await mkdir(join(ROOT, ".wrangler", "bench"), { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, "scripts", "bench", "d1-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*", "node:*"],
-    outfile,
-    logLevel: "warning",
-  });
-  return outfile;
+  return bundleBenchWorker("d1-worker", join(ROOT, ".wrangler", "bench", "d1-worker.mjs"));
 }
 
 function startWorker(scriptPath, persistDir) {
@@ -135,27 +123,6 @@ async function call(mf, op, body = {}) {
   }
   if (!res.ok) throw new Error(`${op}: ${json.error}\n${json.stack ?? ""}`);
   return json;
-}
-
-/** The statements of migrations/*.sql, in file order, comments removed. */
-async function migrationStatements() {
-  const dir = join(ROOT, "migrations");
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  const out = [];
-  for (const f of files) {
-    const sql = (await readFile(join(dir, f), "utf8"))
-      .split("\n")
-      .map((l) => l.replace(/--.*$/, ""))
-      .join("\n");
-    out.push({
-      file: f,
-      statements: sql
-        .split(";")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    });
-  }
-  return out;
 }
 
 // --- measurements ----------------------------------------------------------

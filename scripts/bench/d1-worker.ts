@@ -258,7 +258,17 @@ function recording(db: D1Database, seen: Map<string, unknown[]>): D1Database {
 /** One daily maintenance invocation, exactly as the Cron Trigger runs it. */
 async function purge(db: D1Database, req: { scheduledTime: number }) {
   const seen = new Map<string, unknown[]>();
-  const env = { DB: recording(db, seen) } as unknown as Env;
+  // The daily handler reads its configuration first (src/env.ts): the bindings it checks
+  // for are present (the purge and the sweep use only DB here, the one history shard of a
+  // deployment without HISTORY_SHARDS; the sweep finds no overdue job in this data).
+  const stand = () => undefined;
+  const env = {
+    DB: recording(db, seen),
+    JOB: { idFromName: stand },
+    KEYS: { get: stand },
+    RATE_LIMITER: { limit: stand },
+    HISTORY_QUEUE: { send: stand },
+  } as unknown as Env;
   const t0 = Date.now();
   const summary = await runDailyMaintenance(env, req.scheduledTime);
   return {
@@ -271,7 +281,7 @@ async function purge(db: D1Database, req: { scheduledTime: number }) {
 /** The purge step of the daily handler (the same function) with a different budget, to exercise continuation. */
 async function purgeWithBudget(db: D1Database, req: { scheduledTime: number; budgetMs: number }) {
   const started = Date.now();
-  const r = await purgeWithContinuation(db, req.scheduledTime, req.budgetMs);
+  const r = await purgeWithContinuation(db, req.scheduledTime, req.budgetMs, { name: "DB", db });
   return {
     wall_ms: Date.now() - started,
     summary: {

@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scripts: machine description, percentiles,
 // Markdown tables, and the section writer of BENCHMARKS.md.
 import { existsSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,4 +148,43 @@ export async function startMiniflare(options) {
   );
   await mf.ready;
   return mf;
+}
+
+/** Bundles a bench Worker (scripts/bench/<name>.ts) for Miniflare into `outfile`. */
+export async function bundleBenchWorker(name, outfile) {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(ROOT, "scripts", "bench", `${name}.ts`)],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+/** The statements of migrations/*.sql, in file order, comments removed. */
+export async function migrationStatements() {
+  const dir = join(ROOT, "migrations");
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const out = [];
+  for (const f of files) {
+    const sql = (await readFile(join(dir, f), "utf8"))
+      .split("\n")
+      .map((l) => l.replace(/--.*$/, ""))
+      .join("\n");
+    out.push({
+      file: f,
+      statements: sql
+        .split(";")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    });
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
 //   npm run bench [-- --full] [--duration 30] [--warmup 10] [--n 100,1000]
 //                 [--requests 2000] [--clients 16]
 //                 [--overload-n 300,1000] [--overload-duration 45]
-//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns]
+//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,history]
 //                 [--wait-load 1.0] [--wait-max-min 20] [--no-write]
 //
 //   1. precision   N jobs every second (N = 100, 1000) on crondo (wrangler dev),
@@ -27,6 +27,8 @@
 //   8. tenantruns  the tenant-wide runs list (GET /v1/cron/runs/list) paging through
 //                  10,000 runs of 100 jobs: first vs deep pages, plan, stable cursor
 //                  (scripts/bench/tenant-runs.mjs)
+//   9. history     scripts/bench/history.mjs as a child process: the run-history write
+//                  path before issue 19 and now, 2,000 deliveries a second, no HTTP
 //
 // Default run: about 15–20 minutes on 2 cores. --full: the D1 bench at full size and
 // a 60 s precision window. Progress goes to stderr. Exits non-zero only when
@@ -66,7 +68,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "16" },
     only: {
       type: "string",
-      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns",
+      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,history",
     },
     "overload-n": { type: "string", default: "300,1000" },
     "overload-duration": { type: "string", default: "45" },
@@ -80,7 +82,17 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (m) => console.error(`[bench +${elapsed()}] ${m}`);
 const only = new Set(args.only.split(",").map((s) => s.trim()));
-const KNOWN = ["precision", "dofloor", "cpu", "api", "overload", "schedule", "d1", "tenantruns"];
+const KNOWN = [
+  "precision",
+  "dofloor",
+  "cpu",
+  "api",
+  "overload",
+  "schedule",
+  "d1",
+  "tenantruns",
+  "history",
+];
 for (const name of only) {
   if (!KNOWN.includes(name)) {
     console.error(`unknown --only name "${name}" (known: ${KNOWN.join(", ")})`);
@@ -130,9 +142,14 @@ async function waitForQuiet() {
 /** d1-scale.mjs as a child: its stderr (progress) passes through; stdout is its section. */
 function runD1Scale() {
   const flags = args.full ? [] : ["--quick"];
-  const childArgs = [join(ROOT, "scripts", "bench", "d1-scale.mjs"), ...flags];
-  if (!write && args.full) childArgs.push("--no-write");
-  say(`d1-scale: node scripts/bench/d1-scale.mjs ${flags.join(" ")}`);
+  if (!write && args.full) flags.push("--no-write");
+  return runChild("d1-scale.mjs", flags);
+}
+
+/** A benchmark script of scripts/bench as a child process; resolves with its stdout. */
+function runChild(script, flags) {
+  const childArgs = [join(ROOT, "scripts", "bench", script), ...flags];
+  say(`${script}: node scripts/bench/${script} ${flags.join(" ")}`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, childArgs, {
       cwd: ROOT,
@@ -545,6 +562,16 @@ async function main() {
       say(`d1-scale exited with ${r.signal ?? `code ${r.code}`}`);
     }
     if (!args.full && !write) console.log(r.stdout);
+  }
+
+  if (only.has("history")) {
+    // It writes its own `history` section of BENCHMARKS.md (unless --no-write).
+    const r = await runChild("history.mjs", write ? ["--write"] : ["--no-write"]);
+    if (r.code !== 0) {
+      crashed = true;
+      say(`history exited with ${r.signal ?? `code ${r.code}`}`);
+    }
+    if (!write) console.log(r.stdout);
   }
 
   // The d1-scale section as it stands (the last full run unless this one was --full).

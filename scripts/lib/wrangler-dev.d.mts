@@ -74,3 +74,10 @@ export function bulkKeys(
 export function freePort(): Promise<number>;
 /** Every live process whose process group is `pgid`. */
 export function groupPids(pgid: number): number[];
+
+/** Rows of one SQL query on the local D1 database `binding` under `persistTo` (`wrangler d1 execute --json`). */
+export function d1Query(
+  persistTo: string,
+  binding: string,
+  sql: string,
+): Promise<Record<string, unknown>[]>;

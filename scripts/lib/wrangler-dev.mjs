@@ -34,7 +34,7 @@ import {
   kvKeyForKey,
   sha256Hex,
 } from "./keys-core.mjs";
-import { PROJECT_ROOT, targetArgs, WRANGLER_JS } from "./wrangler.mjs";
+import { d1Bindings, PROJECT_ROOT, targetArgs, WRANGLER_JS } from "./wrangler.mjs";
 
 export { PROJECT_ROOT };
 
@@ -80,12 +80,26 @@ function runNode(args, what) {
   });
 }
 
-/** `wrangler d1 migrations apply DB --local --persist-to <dir>` (idempotent). */
+/**
+ * `wrangler d1 migrations apply <binding> --local --persist-to <dir>` for every D1
+ * database of wrangler.toml — the primary and each history shard (idempotent).
+ */
 export async function applyMigrations(persistTo) {
-  await runNode(
-    [WRANGLER_JS, "d1", "migrations", "apply", "DB", ...localTarget(persistTo)],
-    "wrangler d1 migrations apply",
+  for (const binding of d1Bindings()) {
+    await runNode(
+      [WRANGLER_JS, "d1", "migrations", "apply", binding, ...localTarget(persistTo)],
+      `wrangler d1 migrations apply ${binding}`,
+    );
+  }
+}
+
+/** Rows of one SQL query on the local D1 database `binding` under `persistTo` (wrangler d1 execute --json). */
+export async function d1Query(persistTo, binding, sql) {
+  const { stdout } = await runNode(
+    [WRANGLER_JS, "d1", "execute", binding, ...localTarget(persistTo), "--json", "--command", sql],
+    `wrangler d1 execute ${binding}`,
   );
+  return JSON.parse(stdout)[0].results;
 }
 
 /**

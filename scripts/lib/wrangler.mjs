@@ -1,6 +1,6 @@
 // Running the project's own wrangler (node_modules/wrangler) from the helper scripts.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -109,4 +109,19 @@ export function cleanOutput(text) {
       .join("\n")
       .trim()
   );
+}
+
+/**
+ * The binding names of every D1 database in wrangler.toml (the primary DB and the
+ * history shards, SPEC §14): each gets the same migrations.
+ */
+export function d1Bindings(configPath = join(PROJECT_ROOT, "wrangler.toml")) {
+  const text = readFileSync(configPath, "utf8");
+  const names = [];
+  for (const block of text.split(/^\[\[/m).slice(1)) {
+    if (!block.startsWith("d1_databases]]")) continue;
+    const m = block.match(/^\s*binding\s*=\s*"([^"]+)"/m);
+    if (m) names.push(m[1]);
+  }
+  return names;
 }

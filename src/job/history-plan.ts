@@ -7,7 +7,8 @@
 //   - a scheduled run's "running" row waits RUNNING_ROW_DELAY_MS: a run that finishes
 //     sooner is written once, finished;
 //   - the index row's run progress (next/last run, counters) is rewritten at most every
-//     INDEX_REFRESH_MS, and its last change always lands (that much later at most);
+//     INDEX_REFRESH_MS, and never sooner than RUNNING_ROW_DELAY_MS after the change (a run
+//     finishing by then carries it in the same write); its last change always lands;
 //   - everything else — finished, retrying, queued and skipped runs, status and
 //     configuration changes, and whatever an API call waits for (`urgent`) — is due at once.
 import type { JobState, RunRow } from "./types";
@@ -34,21 +35,24 @@ const SHAPE_FIELDS = [
 const same = (a: JobState, b: JobState, fields: readonly (keyof JobState)[]) =>
   fields.every((f) => a[f] === b[f]);
 
-export interface DueWrites {
-  rows: RunRow[];
+/** What the plan needs of a row: its run and its state (the writer adds a version). */
+type PlannedRow = Pick<RunRow, "run_id" | "state">;
+
+export interface DueWrites<R extends PlannedRow = RunRow> {
+  rows: R[];
   /** The state to write the index row from, when it is due. */
   index: JobState | null;
 }
 
-export class HistoryWrites {
-  private readonly rows = new Map<string, { row: RunRow; due: number }>();
+export class HistoryWrites<R extends PlannedRow = RunRow> {
+  private readonly rows = new Map<string, { row: R; due: number }>();
   private index: { state: JobState; due: number } | null = null;
   /** The state the index row was last written from (null: unknown, write it), and when. */
   private indexed: JobState | null = null;
   private indexedAt = Number.NEGATIVE_INFINITY;
 
   /** Records what a commit changed: the new state and the run rows it wrote. */
-  add(state: JobState, rows: readonly RunRow[], now: number, urgent = false): void {
+  add(state: JobState, rows: readonly R[], now: number, urgent = false): void {
     for (const row of rows) {
       const prev = this.rows.get(row.run_id);
       const due = urgent || row.state !== "running" ? now : now + RUNNING_ROW_DELAY_MS;
@@ -58,29 +62,51 @@ export class HistoryWrites {
     if (!last || !same(state, last, SHAPE_FIELDS)) {
       this.index = { state, due: now };
     } else if (!same(state, last, PROGRESS_FIELDS)) {
-      const due = urgent ? now : Math.max(now, this.indexedAt + INDEX_REFRESH_MS);
+      // Not before RUNNING_ROW_DELAY_MS: a run that finishes by then takes it along.
+      const due = urgent
+        ? now
+        : Math.max(now + RUNNING_ROW_DELAY_MS, this.indexedAt + INDEX_REFRESH_MS);
       this.index = { state, due: Math.min(due, this.index?.due ?? due) };
     } else {
       this.index = null; // back to what the index already says
     }
   }
 
-  /** Takes every write due by `now` (every pending one with `all`), in the order to send them. */
-  take(now: number, all = false): DueWrites {
-    const rows: RunRow[] = [];
+  /**
+   * Takes every write due by `now` (every pending one with `all`), in the order to send
+   * them; with `withRows`, a pending index row comes along with any row taken.
+   */
+  take(now: number, all = false, withRows = false): DueWrites<R> {
+    const rows: R[] = [];
     for (const [runId, pending] of this.rows) {
       if (!all && pending.due > now) continue;
       this.rows.delete(runId);
       rows.push(pending.row);
     }
     let index: JobState | null = null;
-    if (this.index && (all || this.index.due <= now)) {
+    // An index refresh due within RUNNING_ROW_DELAY_MS rides along with rows that go now:
+    // it costs nothing extra in the same write (and would otherwise go alone).
+    const rideAlong = withRows && rows.length > 0 && this.index !== null;
+    if (
+      this.index &&
+      (all || this.index.due <= now || (rideAlong && this.index.due <= now + RUNNING_ROW_DELAY_MS))
+    ) {
       index = this.index.state;
       this.indexed = index;
       this.indexedAt = now;
       this.index = null;
     }
     return { rows, index };
+  }
+
+  /** Rows whose write failed go back, due at `due`, unless a later version is pending. */
+  restore(rows: readonly R[], due: number): void {
+    for (const row of rows) if (!this.rows.has(row.run_id)) this.rows.set(row.run_id, { row, due });
+  }
+
+  /** The rows waiting for their due time. */
+  pending(): R[] {
+    return [...this.rows.values()].map((p) => p.row);
   }
 
   /** When the next pending write is due (Infinity: none). */
@@ -95,6 +121,16 @@ export class HistoryWrites {
     this.indexed = state;
     this.indexedAt = now;
     this.index = null;
+  }
+
+  /**
+   * A new instance of the object: what the index holds is unknown, so it is rewritten
+   * from `state` within RUNNING_ROW_DELAY_MS — with the next run's row if one goes by then.
+   */
+  indexStale(state: JobState, now: number): void {
+    this.indexed = state;
+    this.indexedAt = Number.NEGATIVE_INFINITY;
+    this.index = { state, due: now + RUNNING_ROW_DELAY_MS };
   }
 
   /** A write failed: whatever the index holds is unknown, so the next change rewrites it. */

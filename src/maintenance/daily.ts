@@ -1,13 +1,14 @@
 // The daily Cron Trigger (SPEC §1, §7): purge expired history, re-arm lost alarms,
 // forget expired idempotency keys. Reaches jobs through their objects and D1 through
 // the store; never through the HTTP edge.
-import type { Env } from "../env";
+import { type Env, historyShards } from "../env";
 import { log } from "../lib/log";
 import { MINUTE } from "../lib/time";
 import { jobStub } from "../object/stub";
 import { purgeExpiredKeys } from "../store/idempotency";
 import { getMaintenanceValue, overdueJobs, setMaintenanceValue } from "../store/maintenance";
 import { purgeExpiredRuns } from "../store/purge";
+import type { Shard } from "../store/shards";
 
 /** A job whose next_run_at is this far behind is considered to have lost its alarm. */
 export const OVERDUE_AFTER_MS = 5 * MINUTE;
@@ -34,27 +35,59 @@ export async function sweepOverdue(env: Env, now: number) {
 
 /**
  * One purge pass within `budgetMs`, continuing from where the previous invocation
- * stopped and recording where this one stopped (SPEC §7: bounded, resumable).
+ * stopped and recording where this one stopped (SPEC §7: bounded, resumable). With a
+ * `shard`, the pass covers the jobs of that shard only (their runs live there) and
+ * keeps its own continuation point.
  */
 export async function purgeWithContinuation(
   db: D1Database,
   scheduledTime: number,
   budgetMs: number,
+  shard?: Shard,
 ) {
-  const resumeAfter = await getMaintenanceValue(db, PURGE_RESUME_KEY);
-  const purge = await purgeExpiredRuns(db, {
+  const key = shard ? `${PURGE_RESUME_KEY}.${shard.name}` : PURGE_RESUME_KEY;
+  const resumeAfter = await getMaintenanceValue(db, key);
+  const purge = await purgeExpiredRuns(shard?.db ?? db, {
     now: scheduledTime,
     deadline: Date.now() + budgetMs,
     resumeAfter,
+    ...(shard ? { shard: { name: shard.name, primary: db } } : {}),
   });
-  await setMaintenanceValue(db, PURGE_RESUME_KEY, purge.resume_after, Date.now());
+  await setMaintenanceValue(db, key, purge.resume_after, Date.now());
   return { ...purge, resumed_from: resumeAfter };
+}
+
+/**
+ * The purge of every history shard, all at once (each database is its own SQLite, so
+ * the shards purge in parallel within one budget); the totals, and each shard's pass.
+ */
+export async function purgeAllShards(
+  primary: D1Database,
+  shards: readonly Shard[],
+  scheduledTime: number,
+  budgetMs: number,
+) {
+  const passes = await Promise.all(
+    shards.map(async (shard) => ({
+      shard: shard.name,
+      ...(await purgeWithContinuation(primary, scheduledTime, budgetMs, shard)),
+    })),
+  );
+  return {
+    deleted: passes.reduce((n, p) => n + p.deleted, 0),
+    jobs_scanned: passes.reduce((n, p) => n + p.jobs_scanned, 0),
+    complete: passes.every((p) => p.complete),
+    resumed_from: passes.some((p) => p.resumed_from !== null)
+      ? Object.fromEntries(passes.map((p) => [p.shard, p.resumed_from]))
+      : null,
+    shards: passes,
+  };
 }
 
 /** The daily Cron Trigger: purge expired history, then the overdue-alarm sweep. */
 export async function runDailyMaintenance(env: Env, scheduledTime: number) {
   const started = Date.now();
-  const purge = await purgeWithContinuation(env.DB, scheduledTime, PURGE_BUDGET_MS);
+  const purge = await purgeAllShards(env.DB, historyShards(env), scheduledTime, PURGE_BUDGET_MS);
   const sweep = await sweepOverdue(env, Date.now());
   const keys_expired = await purgeExpiredKeys(env.DB, Date.now());
   const summary = {

@@ -4,7 +4,7 @@
 // flight), history-writer.ts (D1). The object owns its job's invariants: it builds
 // its initial state, claims its quota slot and writes its index row itself.
 import { DurableObject } from "cloudflare:workers";
-import { configOf, type Env } from "../env";
+import { configOf, type Env, historyQueue, newJobShard, PRIMARY_SHARD, shardDb } from "../env";
 import {
   type AuditAction,
   type AuditEntry,
@@ -13,6 +13,7 @@ import {
   systemEntry,
 } from "../job/audit";
 import * as core from "../job/core";
+import type { VersionedRun } from "../job/history-batch";
 import { notificationsOf } from "../job/outbox";
 import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "../job/record";
 import {
@@ -90,7 +91,16 @@ export class JobObject extends DurableObject<Env> {
     super(ctx, env);
     this.storage = new JobStorage(ctx.storage, PRE_ARM_MS);
     this.dispatcher = new Dispatcher(() => configOf(this.env));
-    this.history = new HistoryWriter(env.DB, () => this.job?.cron_id);
+    this.history = new HistoryWriter(
+      {
+        queue: () => historyQueue(this.env, this.history.shard),
+        primary: env.DB,
+        retryAt: (at) => this.storage.retryHistoryAt(at),
+        sent: (ids) => this.storage.dropOutbox(ids),
+        cronId: () => this.job?.cron_id,
+      },
+      PRIMARY_SHARD,
+    );
     this.notifier = new Notifier(
       this.storage,
       () => this.job,
@@ -100,6 +110,8 @@ export class JobObject extends DurableObject<Env> {
       const loaded = await this.storage.load();
       this.job = loaded?.state ?? null;
       this.notifier.loaded(loaded?.outbox ?? []);
+      // Rows a previous instance had not handed to the queue yet go out now.
+      if (this.job) this.history.restore(await this.storage.loadHistory(), this.job, PRIMARY_SHARD);
       // Attempts persisted as in flight belonged to a previous instance: nobody
       // will report them any more, so they count as failed (and are retried).
       if (this.job?.active.some((r) => r.state === "running")) {
@@ -142,14 +154,17 @@ export class JobObject extends DurableObject<Env> {
     if (this.job) return failure("INTERNAL", "job id already in use");
     const { jobQuota } = configOf(this.env);
     const { state } = core.createJob({ ...req, signing_secret: randomToken("whsec_") }, Date.now());
+    // The job's history shard is chosen now and kept with it (SPEC §14).
+    const shard = newJobShard(this.env, state.cron_id);
+    this.history.shard = shard;
     // The index row is claimed first, by one conditional INSERT: D1 runs it
     // atomically, so concurrent creates cannot overshoot the quota.
-    if (!(await claimJobSlot(this.env.DB, indexRowOf(state), jobQuota))) {
+    if (!(await claimJobSlot(this.env.DB, indexRowOf(state), jobQuota, shard))) {
       return failure("QUOTA_EXCEEDED", `this tenant already has the maximum of ${jobQuota} jobs`);
     }
     this.history.indexedAs(state); // the claim wrote the index row
     try {
-      await this.commit({ state, effects: [] });
+      await this.commit({ state, effects: [] }, false, true);
     } catch (e) {
       await deleteJobRow(this.env.DB, state.cron_id); // give the slot back
       throw e;
@@ -211,8 +226,7 @@ export class JobObject extends DurableObject<Env> {
     const job = await this.current(tenantId);
     if (!job) return notFound();
     if (core.inProgress(job, runId)) return inProgressFailure(runId);
-    await this.history.settled(); // the original's last row has landed
-    const original = await getRun(this.env.DB, tenantId, job.cron_id, runId);
+    const original = await this.findRun(tenantId, job.cron_id, runId);
     if (!original) return runNotFound();
     if (!FINISHED_STATES.includes(original.state)) return inProgressFailure(runId);
     // The job as it is now: events may have been handled while D1 answered.
@@ -233,8 +247,8 @@ export class JobObject extends DurableObject<Env> {
   ): Promise<Outcome<ReplayAccepted>> {
     const job = await this.current(tenantId);
     if (!job) return notFound();
-    await this.history.settled();
-    const originals = await runsToReplay(this.env.DB, job.cron_id, req);
+    const held = this.history.held().map((r) => r.row);
+    const originals = await runsToReplay(this.historyDb(), job.cron_id, req, held);
     // The job as it is now: events may have been handled while D1 answered.
     const now = this.owned(tenantId);
     if (!now) return notFound();
@@ -256,8 +270,7 @@ export class JobObject extends DurableObject<Env> {
     if (!job) return notFound();
     const step = core.cancel(job, runId, `cancelled by ${by.actor}`, this.coreCtx());
     if (!step.found || step.row === null) {
-      await this.history.settled();
-      const row = await getRun(this.env.DB, tenantId, job.cron_id, runId);
+      const row = await this.findRun(tenantId, job.cron_id, runId);
       return row
         ? failure("RUN_FINISHED", `run ${runId} has already finished (${row.state})`)
         : runNotFound();
@@ -319,7 +332,7 @@ export class JobObject extends DurableObject<Env> {
     await this.audits; // and audit entries
     await this.storage.deleteAll();
     await deleteJobRow(this.env.DB, job.cron_id);
-    await deleteRunsOfJob(this.env.DB, job.cron_id);
+    await deleteRunsOfJob(this.historyDb(), job.cron_id);
     await deleteAuditOfJob(this.env.DB, job.cron_id);
     log("job.deleted", { tenant_id: job.tenant_id, cron_id: job.cron_id });
     return success({ cron_id: job.cron_id, deleted: true as const });
@@ -334,15 +347,34 @@ export class JobObject extends DurableObject<Env> {
     const want = this.storage.wakeAt(this.job); // the outbox's head included
     const rearmed = await this.storage.rearmIfLost(want, Date.now(), overdueMs);
     this.history.indexUnknown();
-    this.history.record(this.job, [], true);
+    this.history.record(this.job, this.history.unchanged(), true);
+    await this.history.retryNow(); // and whatever history is still waiting
     await this.history.settled();
     return { cron_id: this.job.cron_id, rearmed };
+  }
+
+  /**
+   * The job's history as this object holds it: its shard, and the rows it has not
+   * seen land there yet (runs.get and runs.list merge them, so a finished run shows at once).
+   */
+  async heldHistory(tenantId: string): Promise<Outcome<{ shard: string; held: VersionedRun[] }>> {
+    const job = this.owned(tenantId);
+    if (!job) return notFound();
+    return success({ shard: this.history.shard, held: this.history.held() });
   }
 
   // ------------------------------------------------------------ alarm
 
   override async alarm(): Promise<void> {
+    this.storage.alarmFired();
     if (!this.job) return;
+    // The alarm may be the outbox's retry (storage.ts), earlier than the job's wake-up.
+    void this.history.retryNow();
+    const wake = core.wakeAt(this.job, PRE_ARM_MS);
+    if (wake === null || wake > Date.now()) {
+      await this.storage.rearm(); // for the wake-up and any further retry
+      return;
+    }
     await this.commit(core.wake(this.job, this.coreCtx()));
     this.notifier.pump(); // a notification due (a retry, or one cut short by a restart)
     // Every attempt in flight, not only those this wake-up started: a job at its limit
@@ -408,24 +440,47 @@ export class JobObject extends DurableObject<Env> {
    * history writes are sent at once (an API call answers after them). Notifications
    * go into the outbox in the same write, and are sent after it.
    */
-  private async commit(step: core.Step, urgent = false): Promise<void> {
+  private async commit(step: core.Step, urgent = false, first = false): Promise<void> {
     const before = this.job;
     this.job = step.state;
     const events = notificationsOf(step.state, step.effects, Date.now(), newEventId);
-    await this.storage.save(step.state, events.length > 0 ? this.notifier.add(events) : undefined);
     const rows: RunRow[] = [];
+    for (const effect of step.effects) if (effect.type === "write_run") rows.push(effect.row);
+    // The rows go into the history outbox, and the events into the notification outbox,
+    // in the same transaction as the state that made them.
+    const staged = this.history.stage(rows, first);
+    await this.storage.save(step.state, {
+      history: staged,
+      outbox: events.length > 0 ? this.notifier.add(events) : undefined,
+    });
     for (const effect of step.effects) {
-      if (effect.type === "write_run") rows.push(effect.row);
-      else if (effect.type === "start_attempt")
+      if (effect.type === "write_run") continue;
+      if (effect.type === "start_attempt")
         this.startAttempt(effect.run_id, effect.attempt, effect.at);
       else if (effect.type === "abort_attempt")
         this.dispatcher.abort(effect.run_id, "the run was cancelled");
     }
-    this.history.record(step.state, rows, urgent);
+    this.history.record(step.state, staged, urgent);
     if (events.length > 0) this.notifier.pump();
     // A change crondo made by itself (a pause after pause_after_failures) is audited too.
     const system = before ? systemEntry(before, step.state, Date.now()) : null;
     if (system) void this.audit(system, step.state);
+  }
+
+  /** The job's history database. */
+  private historyDb(): D1Database {
+    return shardDb(this.env, this.history.shard);
+  }
+
+  /**
+   * A run of this job as its history says: the newer of the row in its shard and the
+   * one this object still holds (a row handed to the queue may not have landed yet).
+   */
+  private async findRun(tenantId: string, cronId: string, runId: string): Promise<RunRow | null> {
+    const held = this.history.held().find((r) => r.row.run_id === runId) ?? null;
+    const stored = await getRun(this.historyDb(), tenantId, cronId, runId);
+    const newest = !stored || (held && held.version > stored.version) ? held : stored;
+    return newest?.row ?? null;
   }
 
   private startAttempt(run_id: string, attempt: number, at: number): void {

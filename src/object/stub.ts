@@ -18,6 +18,7 @@ export type JobRpc = Pick<
   | "rotateSecret"
   | "remove"
   | "ensureAlarm"
+  | "heldHistory"
 >;
 
 export const jobStub = (env: Pick<Env, "JOB">, cronId: string): JobRpc =>

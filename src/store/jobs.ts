@@ -1,18 +1,9 @@
+import type { JobIndexRow, VersionedIndex } from "../job/history-batch";
 import { type CronRecord, CronRecordSchema, toCronRecord } from "../job/record";
 import type { JobState, JobStatus } from "../job/types";
 import { type Page, pageOf } from "./cursor";
 
-/** The per-tenant index row of a job; the Durable Object keeps it in step with its state. */
-export interface JobIndexRow {
-  cron_id: string;
-  tenant_id: string;
-  status: JobStatus;
-  next_run_at: number | null;
-  retention_days: number;
-  record: CronRecord;
-  created_at: number;
-  updated_at: number;
-}
+export type { JobIndexRow };
 
 export function indexRowOf(state: JobState): JobIndexRow {
   return {
@@ -28,9 +19,9 @@ export function indexRowOf(state: JobState): JobIndexRow {
 }
 
 const INSERT_COLUMNS =
-  "INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at)";
+  "INSERT INTO jobs (cron_id, tenant_id, status, next_run_at, retention_days, record, created_at, updated_at, shard, version)";
 
-const rowValues = (row: JobIndexRow) => [
+const rowValues = (row: JobIndexRow, shard: string, version: number) => [
   row.cron_id,
   row.tenant_id,
   row.status,
@@ -39,31 +30,108 @@ const rowValues = (row: JobIndexRow) => [
   JSON.stringify(row.record),
   row.created_at,
   row.updated_at,
+  shard,
+  version,
 ];
 
-/** Inserts a new job's index row only while the tenant is under its quota; false when full. */
+/**
+ * Inserts a new job's index row, with the history shard it was given, only while the
+ * tenant is under its quota; false when full.
+ */
 export async function claimJobSlot(
   db: D1Database,
   row: JobIndexRow,
   quota: number,
+  shard: string,
+  version = 0,
 ): Promise<boolean> {
   const res = await db
     .prepare(
-      `${INSERT_COLUMNS} SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM jobs WHERE tenant_id = ?) < ?`,
+      `${INSERT_COLUMNS} SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM jobs WHERE tenant_id = ?) < ?`,
     )
-    .bind(...rowValues(row), row.tenant_id, quota)
+    .bind(...rowValues(row, shard, version), row.tenant_id, quota)
     .run();
   return (res.meta.changes ?? 0) === 1;
 }
 
-export function upsertJobStatement(db: D1Database, row: JobIndexRow): D1PreparedStatement {
+/**
+ * Writes the index row at once (a status or configuration change an API call waits
+ * for). The shard is never changed by an update; a row already written from a later
+ * commit (`version`) is left alone.
+ */
+export function upsertJobStatement(
+  db: D1Database,
+  row: JobIndexRow,
+  shard: string,
+  version = 0,
+): D1PreparedStatement {
   return db
     .prepare(
-      `${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(cron_id) DO UPDATE SET status = excluded.status, next_run_at = excluded.next_run_at,
-         retention_days = excluded.retention_days, record = excluded.record, updated_at = excluded.updated_at`,
+         retention_days = excluded.retention_days, record = excluded.record, updated_at = excluded.updated_at,
+         version = excluded.version
+       WHERE excluded.version >= jobs.version`,
     )
-    .bind(...rowValues(row));
+    .bind(...rowValues(row, shard, version));
+}
+
+/**
+ * The run progress of many jobs' index rows in one statement (one bound JSON array:
+ * D1 allows 100 bound parameters, not 100 rows of them). Only rows that exist are
+ * updated (a job deleted meanwhile is not brought back), and only from a newer commit.
+ */
+export function updateIndexRowsStatement(
+  db: D1Database,
+  rows: readonly VersionedIndex[],
+): D1PreparedStatement {
+  const json = JSON.stringify(
+    rows.map(({ row, version }) => ({
+      cron_id: row.cron_id,
+      status: row.status,
+      next_run_at: row.next_run_at,
+      retention_days: row.retention_days,
+      record: JSON.stringify(row.record),
+      updated_at: row.updated_at,
+      version,
+    })),
+  );
+  return db
+    .prepare(
+      `UPDATE jobs SET status = n.status, next_run_at = n.next_run_at, retention_days = n.retention_days,
+         record = n.record, updated_at = n.updated_at, version = n.version
+       FROM (SELECT json_extract(value, '$.cron_id') AS cron_id, json_extract(value, '$.status') AS status,
+               json_extract(value, '$.next_run_at') AS next_run_at,
+               json_extract(value, '$.retention_days') AS retention_days,
+               json_extract(value, '$.record') AS record, json_extract(value, '$.updated_at') AS updated_at,
+               json_extract(value, '$.version') AS version
+             FROM json_each(?)) AS n
+       WHERE jobs.cron_id = n.cron_id AND jobs.version < n.version`,
+    )
+    .bind(json);
+}
+
+/** Which of `cronIds` still have an index row (one statement). */
+export function existingJobsStatement(
+  db: D1Database,
+  cronIds: readonly string[],
+): D1PreparedStatement {
+  return db
+    .prepare("SELECT cron_id FROM jobs WHERE cron_id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(cronIds));
+}
+
+/** The history shard of a tenant's job, or null when the tenant has no such job. */
+export async function jobShard(
+  db: D1Database,
+  cronId: string,
+  tenantId: string,
+): Promise<string | null> {
+  const r = await db
+    .prepare("SELECT shard FROM jobs WHERE cron_id = ? AND tenant_id = ?")
+    .bind(cronId, tenantId)
+    .first<{ shard: string }>();
+  return r?.shard ?? null;
 }
 
 export async function deleteJobRow(db: D1Database, cronId: string): Promise<void> {

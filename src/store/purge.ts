@@ -21,18 +21,32 @@ export interface PurgeResult {
  */
 export async function purgeExpiredRuns(
   db: D1Database,
-  opts: { now: number; deadline: number; resumeAfter: string | null; clock?: () => number },
+  opts: {
+    now: number;
+    deadline: number;
+    resumeAfter: string | null;
+    clock?: () => number;
+    /** The shard whose runs to purge (SPEC §14): its jobs are listed from `primary`, their runs deleted from `db`. */
+    shard?: { name: string; primary: D1Database };
+  },
 ): Promise<PurgeResult> {
+  const index = opts.shard?.primary ?? db;
   let after = opts.resumeAfter ?? "";
   let deleted = 0;
   let jobs_scanned = 0;
   for (;;) {
-    const { results: jobs } = await db
-      .prepare(
-        "SELECT cron_id, retention_days FROM jobs WHERE cron_id > ? ORDER BY cron_id LIMIT ?",
-      )
-      .bind(after, JOB_PAGE)
-      .all<{ cron_id: string; retention_days: number }>();
+    const { results: jobs } = await (opts.shard
+      ? index
+          .prepare(
+            "SELECT cron_id, retention_days FROM jobs WHERE shard = ? AND cron_id > ? ORDER BY cron_id LIMIT ?",
+          )
+          .bind(opts.shard.name, after, JOB_PAGE)
+      : index
+          .prepare(
+            "SELECT cron_id, retention_days FROM jobs WHERE cron_id > ? ORDER BY cron_id LIMIT ?",
+          )
+          .bind(after, JOB_PAGE)
+    ).all<{ cron_id: string; retention_days: number }>();
     if (jobs.length === 0) return { deleted, jobs_scanned, complete: true, resume_after: null };
     for (const job of jobs) {
       const cutoff = opts.now - job.retention_days * DAY;

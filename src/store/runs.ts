@@ -1,8 +1,12 @@
+// The run history: one `runs` table in each history shard (SPEC §14). Every function
+// takes the database of the job's shard; fan-out over all shards is shards.ts.
+import { chunkBySize, type VersionedRun } from "../job/history-batch";
 import type { AttemptLogEntry, RunRow, RunState } from "../job/types";
 import { type Page, pageOf } from "./cursor";
 
 export interface RunDbRow extends Omit<RunRow, "attempt_log"> {
   attempt_log: string;
+  version: number;
 }
 
 const COLUMNS = [
@@ -34,6 +38,7 @@ const UPSERT_SQL = `INSERT INTO runs (${COLUMNS.join(", ")}) VALUES (${COLUMNS.m
     .map((c) => `${c} = excluded.${c}`)
     .join(", ")}`;
 
+/** One run, one statement (20 bound values): the write path before issue 19, kept for seeding tests and the benchmark's baseline. */
 export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedStatement {
   const values = COLUMNS.map((c) =>
     c === "attempt_log" ? JSON.stringify(row.attempt_log) : (row[c] ?? null),
@@ -41,8 +46,51 @@ export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedState
   return db.prepare(UPSERT_SQL).bind(...values);
 }
 
+/** Bytes of JSON bound to one statement: D1 takes values up to 2 MB; statements stay well below. */
+export const WRITE_CHUNK_BYTES = 900_000;
+
+const MANY_COLUMNS = [...COLUMNS, "version"] as const;
+const UPSERT_MANY_SQL = `INSERT INTO runs (${MANY_COLUMNS.join(", ")})
+  SELECT ${MANY_COLUMNS.map((c) => `json_extract(value, '$.${c}')`).join(", ")} FROM json_each(?) WHERE true
+  ON CONFLICT(run_id) DO UPDATE SET ${MANY_COLUMNS.filter(
+    (c) => c !== "run_id" && c !== "created_at",
+  )
+    .map((c) => `${c} = excluded.${c}`)
+    .join(", ")}
+  WHERE excluded.version > runs.version`;
+
+/**
+ * The statements that write `runs` to one shard: many rows per statement, bound as one
+ * JSON array (D1 allows 100 bound parameters per statement, i.e. 5 rows of 20 columns
+ * otherwise), chunked by size. A row already holding a newer version is left as it is,
+ * and writing the same version twice changes nothing: a redelivered batch is harmless.
+ */
+export function upsertRunsStatements(
+  db: D1Database,
+  runs: readonly VersionedRun[],
+): D1PreparedStatement[] {
+  const values = runs.map(({ row, version }) => {
+    const v: Record<string, unknown> = { version };
+    for (const c of COLUMNS)
+      v[c] = c === "attempt_log" ? JSON.stringify(row.attempt_log) : (row[c] ?? null);
+    return v;
+  });
+  return chunkBySize(values, WRITE_CHUNK_BYTES).map((chunk) =>
+    db.prepare(UPSERT_MANY_SQL).bind(JSON.stringify(chunk)),
+  );
+}
+
+/** A row of `runs` as the API shows it. */
 export function fromDb(r: RunDbRow): RunRow {
-  return { ...r, attempt_log: JSON.parse(r.attempt_log) as AttemptLogEntry[] };
+  return versionedFromDb(r).row;
+}
+
+function versionedFromDb(r: RunDbRow): VersionedRun {
+  const { version, ...rest } = r;
+  return {
+    row: { ...rest, attempt_log: JSON.parse(r.attempt_log) as AttemptLogEntry[] },
+    version: version ?? 0,
+  };
 }
 
 export async function getRun(
@@ -50,21 +98,63 @@ export async function getRun(
   tenantId: string,
   cronId: string,
   runId: string,
-): Promise<RunRow | null> {
+): Promise<VersionedRun | null> {
   const r = await db
     .prepare("SELECT * FROM runs WHERE run_id = ? AND cron_id = ? AND tenant_id = ?")
     .bind(runId, cronId, tenantId)
     .first<RunDbRow>();
-  return r ? fromDb(r) : null;
+  return r ? versionedFromDb(r) : null;
 }
 
+/**
+ * A page of a job's runs, newest first. `held` are rows the job's object holds that
+ * may not have landed in the shard yet: merged in (the newer version of a run wins),
+ * so the page is what the history will say once every write has landed.
+ */
 export async function listRuns(
   db: D1Database,
   cronId: string,
   opts: { limit: number; after?: string; state?: RunState },
-): Promise<Page<RunRow>> {
-  const where = ["cron_id = ?"];
-  const binds: unknown[] = [cronId];
+  held: readonly VersionedRun[] = [],
+): Promise<Page<VersionedRun>> {
+  const rows = await selectRuns(db, "cron_id", cronId, opts);
+  if (held.length > 0) {
+    const byId = new Map(rows.map((r) => [r.row.run_id, r]));
+    for (const h of held) {
+      const prev = byId.get(h.row.run_id);
+      if (prev && prev.version >= h.version) continue;
+      byId.set(h.row.run_id, h);
+    }
+    rows.length = 0;
+    for (const r of byId.values()) {
+      if (opts.state && r.row.state !== opts.state) continue;
+      if (opts.after && r.row.run_id >= opts.after) continue;
+      rows.push(r);
+    }
+    rows.sort((a, b) => (a.row.run_id < b.row.run_id ? 1 : -1));
+    rows.length = Math.min(rows.length, opts.limit + 1);
+  }
+  return pageOf(
+    rows,
+    opts.limit,
+    (r) => r.row.run_id,
+    (r) => r,
+  );
+}
+
+/**
+ * The first `limit + 1` runs of one job (`cron_id`) or one tenant (`tenant_id`) after
+ * the cursor, newest first: one statement (per job index-backed, runs_by_job; a
+ * tenant-wide read wants an index on (tenant_id, run_id), which the tenant-wide list adds).
+ */
+export async function selectRuns(
+  db: D1Database,
+  column: "cron_id" | "tenant_id",
+  value: string,
+  opts: { limit: number; after?: string; state?: RunState },
+): Promise<VersionedRun[]> {
+  const where = [`${column} = ?`];
+  const binds: unknown[] = [value];
   if (opts.state) {
     where.push("state = ?");
     binds.push(opts.state);
@@ -77,7 +167,7 @@ export async function listRuns(
     .prepare(`SELECT * FROM runs WHERE ${where.join(" AND ")} ORDER BY run_id DESC LIMIT ?`)
     .bind(...binds, opts.limit + 1)
     .all<RunDbRow>();
-  return pageOf(results, opts.limit, (r) => r.run_id, fromDb);
+  return results.map(versionedFromDb);
 }
 
 /** Deletes a job's whole run history in bounded batches (D1 statements have a time limit). */

@@ -11,6 +11,7 @@ export {
   applyMigrations,
   type CrondoServer,
   createKeyCli,
+  d1Query,
   freePort,
   PROJECT_ROOT,
   type StartOptions,

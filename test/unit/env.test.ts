@@ -15,16 +15,20 @@ const bindings = () => ({
   DB: { prepare: fn },
   KEYS: { get: fn },
   RATE_LIMITER: { limit: fn },
+  HISTORY_QUEUE: { send: fn },
 });
 const envOf = (extra: Record<string, unknown> = {}) =>
   ({ ...bindings(), ...extra }) as unknown as Env;
 
 describe("configOf: the environment, parsed once at the boundary", () => {
   it("reads the variables, with the documented defaults", () => {
+    // Without HISTORY_SHARDS the history stays in the primary database (DB).
+    const history = { openShards: ["DB"], allShards: ["DB"], queues: ["HISTORY_QUEUE"] };
     expect(configOf(envOf())).toEqual({
       allowPrivateTargets: false,
       jobQuota: DEFAULT_JOB_QUOTA,
       maxRequestsInFlight: DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+      ...history,
     });
     expect(
       configOf(
@@ -34,6 +38,7 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       allowPrivateTargets: true,
       jobQuota: 5,
       maxRequestsInFlight: 40,
+      ...history,
     });
   });
 
@@ -64,5 +69,36 @@ describe("configOf: the environment, parsed once at the boundary", () => {
     const env = envOf();
     delete (env as unknown as Record<string, unknown>)[name];
     expect(() => configOf(env)).toThrow(new RegExp(`binding ${name} `));
+  });
+});
+
+describe("configOf: history shards (SPEC §14)", () => {
+  const shards = { HISTORY_1: { prepare: fn }, HISTORY_2: { prepare: fn }, OLD: { prepare: fn } };
+
+  it("reads the open and closed shards; the primary is always one of them", () => {
+    const c = configOf(
+      envOf({ ...shards, HISTORY_SHARDS: "HISTORY_1, HISTORY_2", HISTORY_SHARDS_CLOSED: "OLD" }),
+    );
+    expect(c.openShards).toEqual(["HISTORY_1", "HISTORY_2"]);
+    expect(c.allShards).toEqual(["DB", "HISTORY_1", "HISTORY_2", "OLD"]);
+  });
+
+  it("names a listed shard that is not a D1 binding", () => {
+    expect(() => configOf(envOf({ HISTORY_SHARDS: "HISTORY_1,HISTORY_9", ...shards }))).toThrow(
+      /history shard HISTORY_9 is not a D1 binding/,
+    );
+  });
+
+  it.each(["", "history_1", "HISTORY_1,,HISTORY_2", "HISTORY_1;HISTORY_2"])(
+    "refuses HISTORY_SHARDS=%j with an error naming it",
+    (value) => {
+      expect(() => configOf(envOf({ ...shards, HISTORY_SHARDS: value }))).toThrow(/HISTORY_SHARDS/);
+    },
+  );
+
+  it("names a missing history queue", () => {
+    const env = envOf({ ...shards, HISTORY_SHARDS: "HISTORY_1" });
+    delete (env as unknown as Record<string, unknown>).HISTORY_QUEUE;
+    expect(() => configOf(env)).toThrow(/history queue HISTORY_QUEUE/);
   });
 });

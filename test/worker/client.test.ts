@@ -95,7 +95,15 @@ describe("typed client", () => {
     expect(many).toMatchObject({ cron_id: job.cron_id, replayed: 1 });
     const err = await crondo.runs.cancel(job.cron_id, run.run_id).catch((e) => e);
     expect(err).toMatchObject({ status: 409, code: "RUN_FINISHED" });
-    const all = await crondo.runs.listAll({ limit: 10, state: "failed" });
+    // The tenant-wide list reads the shards: a run appears there once its row has landed
+    // (README: about 2 s after it finished).
+    const all = await waitFor(
+      async () => {
+        const page = await crondo.runs.listAll({ limit: 10, state: "failed" });
+        return page.items.some((r) => r.run_id === run.run_id) ? page : null;
+      },
+      { what: "the failed run in the tenant-wide list", timeoutMs: 20_000 },
+    );
     expect(all.items.map((r) => r.run_id)).toContain(run.run_id);
     const rotated = await crondo.rotateSecret(job.cron_id);
     expect(rotated.previous_secret_expires_at).not.toBeNull();

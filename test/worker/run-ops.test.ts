@@ -504,7 +504,15 @@ describe("GET /v1/cron/runs/list (the tenant's runs)", () => {
         ids.push((await waitForRun(key, j.cron_id, await trigger(key, j.cron_id))).run_id);
     }
     await waitForRun(other, theirs.cron_id, await trigger(other, theirs.cron_id));
-    const all = await api("GET", "/v1/cron/runs/list?limit=100", key);
+    // The tenant-wide list reads the shards: each run appears once its row has landed
+    // (README: about 2 s after it finished).
+    const all = await waitFor(
+      async () => {
+        const res = await api("GET", "/v1/cron/runs/list?limit=100", key);
+        return res.body.data.items.length >= ids.length ? res : null;
+      },
+      { what: "the tenant's six runs in its list", timeoutMs: 20_000 },
+    );
     expect(all.status).toBe(200);
     expect(all.body.data.items.map((r: any) => r.run_id)).toEqual([...ids].reverse());
     const failed = await api("GET", "/v1/cron/runs/list?state=failed", key);

@@ -1,7 +1,6 @@
-import { jobBelongsTo } from "../../store/jobs";
 import { jobStats } from "../../store/stats";
 import { validate } from "../body";
-import { notFound } from "../errors";
+import { jobHistory } from "../history";
 import { StatsSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { statsQuerySchema } from "../schemas";
@@ -19,7 +18,7 @@ export default defineRoute({
   handler: async (c) => {
     const id = cronIdParam(c);
     const { window } = validate(statsQuerySchema, c.req.query());
-    if (!(await jobBelongsTo(c.env.DB, id, c.get("tenant_id")))) throw notFound();
-    return ok(c, await jobStats(c.env.DB, id, window));
+    const { db, held } = await jobHistory(c, id);
+    return ok(c, await jobStats(db, id, window, held));
   },
 });

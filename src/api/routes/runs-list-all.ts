@@ -1,3 +1,4 @@
+import { historyShards } from "../../env";
 import { toCronRun } from "../../job/record";
 import { listTenantRuns } from "../../store/run-queries";
 import { validate } from "../body";
@@ -30,7 +31,7 @@ export default defineRoute({
         { path: "from", message: "must be before to" },
       ]);
     }
-    const page = await listTenantRuns(c.env.DB, c.get("tenant_id"), {
+    const page = await listTenantRuns(historyShards(c.env), c.get("tenant_id"), {
       limit: q.limit,
       after: q.cursor,
       state: q.state,

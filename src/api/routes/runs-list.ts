@@ -1,8 +1,7 @@
 import { toCronRun } from "../../job/record";
-import { jobBelongsTo } from "../../store/jobs";
 import { listRuns } from "../../store/runs";
 import { validate } from "../body";
-import { notFound } from "../errors";
+import { jobHistory } from "../history";
 import { RunPageSchema } from "../models";
 import { cronIdParam, defineRoute, ok } from "../route";
 import { runsListQuerySchema } from "../schemas";
@@ -21,8 +20,8 @@ export default defineRoute({
   handler: async (c) => {
     const id = cronIdParam(c);
     const { cursor, state, limit } = validate(runsListQuerySchema, c.req.query());
-    if (!(await jobBelongsTo(c.env.DB, id, c.get("tenant_id")))) throw notFound();
-    const page = await listRuns(c.env.DB, id, { limit, after: cursor, state });
-    return ok(c, { items: page.items.map(toCronRun), next_cursor: page.next_cursor });
+    const { db, held } = await jobHistory(c, id);
+    const page = await listRuns(db, id, { limit, after: cursor, state }, held);
+    return ok(c, { items: page.items.map((r) => toCronRun(r.row)), next_cursor: page.next_cursor });
   },
 });

@@ -1,0 +1,95 @@
+// The history queue's consumer (SPEC §14): turns a batch of job objects' messages into
+// one write per database — per shard one multi-row upsert of the batch's runs, and on
+// the primary one statement for the jobs' index rows plus the check that each job still
+// exists (a deleted job's late rows are dropped, never brought back). A message is
+// acknowledged once everything it carries has landed; otherwise it is retried with a
+// growing delay, and after max_retries (wrangler.toml) goes to the dead-letter queue,
+// whose consumer is this same code with longer delays. Writes are idempotent: a row
+// carries the version of the commit that produced it and the database keeps the newer.
+import { type Env, PRIMARY_SHARD, shardDb } from "../env";
+import { type HistoryMessage, isHistoryMessage, planHistoryBatch } from "../job/history-batch";
+import { log } from "../lib/log";
+import { existingJobsStatement, updateIndexRowsStatement } from "../store/jobs";
+import { upsertRunsStatements } from "../store/runs";
+
+/** Retry delay of a message that failed `attempts` times (seconds). */
+export function retryDelaySeconds(attempts: number, deadLetter: boolean): number {
+  return deadLetter ? Math.min(300, 30 * attempts) : Math.min(60, 2 ** Math.max(0, attempts - 1));
+}
+
+export interface ConsumeResult {
+  written: number;
+  dropped: number;
+  retried: number;
+  /** Database round trips (db.batch calls) and statements this batch cost. */
+  batches: number;
+  statements: number;
+}
+
+/** Writes one batch of history messages; acks what landed, retries the rest. */
+export async function consumeHistory(
+  batch: MessageBatch<unknown>,
+  env: Env,
+): Promise<ConsumeResult> {
+  const deadLetter = batch.queue.endsWith("-dlq");
+  const messages: Message<HistoryMessage>[] = [];
+  for (const m of batch.messages) {
+    if (isHistoryMessage(m.body)) messages.push(m as Message<HistoryMessage>);
+    else {
+      log("history.bad_message", { queue: batch.queue, id: m.id });
+      m.ack(); // not ours: retrying cannot help
+    }
+  }
+  const result: ConsumeResult = { written: 0, dropped: 0, retried: 0, batches: 0, statements: 0 };
+  if (messages.length === 0) return result;
+  const plan = planHistoryBatch(messages.map((m) => m.body));
+  const failedShards = new Set<string>();
+
+  // Primary: the index rows' progress, and which jobs still exist (one round trip).
+  let existing: Set<string> | null = null;
+  try {
+    const primary = shardDb(env, PRIMARY_SHARD);
+    const statements = [existingJobsStatement(primary, plan.cronIds)];
+    if (plan.index.length > 0) statements.push(updateIndexRowsStatement(primary, plan.index));
+    result.batches++;
+    result.statements += statements.length;
+    const [found] = await primary.batch<{ cron_id: string }>(statements);
+    existing = new Set((found?.results ?? []).map((r) => r.cron_id));
+  } catch (e) {
+    log("history.write_failed", { db: PRIMARY_SHARD, error: String(e) });
+  }
+
+  const live = existing;
+  if (live) {
+    // Each shard: its runs of jobs that still exist, in as few statements as fit.
+    await Promise.all(
+      [...plan.shards].map(async ([shard, runs]) => {
+        const rows = runs.filter((r) => live.has(r.row.cron_id));
+        result.dropped += runs.length - rows.length;
+        if (rows.length === 0) return;
+        try {
+          const db = shardDb(env, shard);
+          const statements = upsertRunsStatements(db, rows);
+          result.batches++;
+          result.statements += statements.length;
+          await db.batch(statements);
+          result.written += rows.length;
+        } catch (e) {
+          failedShards.add(shard);
+          log("history.write_failed", { db: shard, rows: rows.length, error: String(e) });
+        }
+      }),
+    );
+  }
+
+  for (const m of messages) {
+    if (live && !failedShards.has(m.body.shard)) m.ack();
+    else {
+      result.retried++;
+      m.retry({ delaySeconds: retryDelaySeconds(m.attempts, deadLetter) });
+    }
+  }
+  if (result.retried > 0 || result.dropped > 0)
+    log("history.batch", { queue: batch.queue, messages: messages.length, ...result });
+  return result;
+}
