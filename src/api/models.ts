@@ -43,6 +43,12 @@ export const StatsSchema = z.strictObject({
   counts: z.record(z.enum(RUN_STATES), z.int()),
 });
 
+/** GET /v1/cron/metrics answers text, not an envelope (Prometheus exposition format 0.0.4). */
+export const MetricsTextSchema = z
+  .string()
+  .describe("Prometheus text exposition format 0.0.4")
+  .meta({ id: "MetricsText" });
+
 /** The calling API key, as `GET /v1/cron/key` shows it (never the key itself). */
 export const ApiKeySchema = z
   .strictObject({

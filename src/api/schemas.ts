@@ -190,6 +190,10 @@ export const statsQuerySchema = z.strictObject({
     .default(100),
 });
 
+export const metricsQuerySchema = z.strictObject({
+  by: z.enum(["job"], 'must be "job"').optional().describe("job: per-job series (label cron_id)"),
+});
+
 export const previewSchema = z.strictObject({
   schedule: expression.optional(),
   cron_expr: expression.optional(),

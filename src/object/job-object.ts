@@ -13,6 +13,7 @@ import { log } from "../lib/log";
 import { failure, type Outcome, success } from "../lib/outcome";
 import { iso } from "../lib/time";
 import { newBackfillId, newRunId } from "../lib/ulid";
+import { deleteJobCounters } from "../store/counters";
 import { claimJobSlot, deleteJobRow, indexRowOf } from "../store/jobs";
 import { deleteRunsOfJob } from "../store/runs";
 import { Dispatcher } from "./dispatcher";
@@ -191,6 +192,7 @@ export class JobObject extends DurableObject<Env> {
     await this.storage.deleteAll();
     await deleteJobRow(this.env.DB, job.cron_id);
     await deleteRunsOfJob(this.env.DB, job.cron_id);
+    await deleteJobCounters(this.env.DB, job.tenant_id, job.cron_id);
     log("job.deleted", { tenant_id: job.tenant_id, cron_id: job.cron_id });
     return success({ cron_id: job.cron_id, deleted: true as const });
   }

@@ -117,3 +117,15 @@ function recordOf(cronId: string, json: string): CronRecord {
   }
   return parsed.data;
 }
+
+/** crondo_jobs{status}: the tenant's jobs per status, from the index (jobs_by_tenant_due). */
+export async function countJobsByStatus(
+  db: D1Database,
+  tenantId: string,
+): Promise<Partial<Record<JobStatus, number>>> {
+  const { results } = await db
+    .prepare("SELECT status, COUNT(*) AS n FROM jobs WHERE tenant_id = ? GROUP BY status")
+    .bind(tenantId)
+    .all<{ status: JobStatus; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}

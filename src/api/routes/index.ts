@@ -11,6 +11,7 @@ import cronStats from "./cron-stats";
 import cronTrigger from "./cron-trigger";
 import cronUpdate from "./cron-update";
 import keyGet from "./key-get";
+import metrics from "./metrics";
 import retentionGet from "./retention-get";
 import retentionSet from "./retention-set";
 import runsGet from "./runs-get";
@@ -34,4 +35,5 @@ export const routes: Route[] = [
   cronPreview,
   cronStats,
   keyGet,
+  metrics,
 ];
