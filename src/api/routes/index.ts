@@ -12,6 +12,7 @@ import cronTrigger from "./cron-trigger";
 import cronUpdate from "./cron-update";
 import keyGet from "./key-get";
 import metrics from "./metrics";
+import overview from "./overview";
 import retentionGet from "./retention-get";
 import retentionSet from "./retention-set";
 import runsGet from "./runs-get";
@@ -36,4 +37,5 @@ export const routes: Route[] = [
   cronStats,
   keyGet,
   metrics,
+  overview,
 ];
