@@ -15,7 +15,7 @@ import type {
 } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
 import type { JobStats } from "../job/stats";
-import type { JobStatus, RunState } from "../job/types";
+import type { JobStatus, RunState, RunTrigger } from "../job/types";
 
 export type {
   HttpMethod,
@@ -244,6 +244,17 @@ export class CrondoClient {
         "GET",
         `/runs/list/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
       ),
+    /** The tenant's runs across all its jobs, newest first (SPEC §11). */
+    listAll: (
+      params: {
+        limit?: number;
+        cursor?: string;
+        state?: RunState;
+        trigger?: RunTrigger;
+        from?: string;
+        to?: string;
+      } = {},
+    ) => this.call<Page<CronRun>>("GET", `/runs/list${CrondoClient.query(params)}`),
     /** A new run of a finished one (SPEC §11; servers without the route answer 404). */
     replay: (cronId: string, runId: string, options?: MutationOptions) =>
       this.call<CronRun>(

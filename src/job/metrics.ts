@@ -1,7 +1,7 @@
 // The counters behind GET /v1/cron/metrics and the overview (SPEC §13), pure: the
 // histogram bounds, the columns of D1's `run_counters` that hold them, and quantiles from
 // buckets. The counting itself is done by D1 triggers on `runs`
-// (migrations/0006_metrics.sql): a run counts once, when its row first becomes finished,
+// (migrations/0007_metrics.sql): a run counts once, when its row first becomes finished,
 // in the statement that writes it — whichever write path or shard writes it.
 import { DAY, MINUTE } from "../lib/time";
 

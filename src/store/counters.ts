@@ -1,5 +1,5 @@
 // Reads of the counters behind GET /v1/cron/metrics and the overview (SPEC §13). They are
-// written by D1 triggers on `runs` (migrations/0006_metrics.sql), in the statement that
+// written by D1 triggers on `runs` (migrations/0007_metrics.sql), in the statement that
 // writes a run's row, so no write path has to remember them.
 import {
   COUNTER_COLUMNS,

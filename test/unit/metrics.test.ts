@@ -16,7 +16,7 @@ import {
 import { promtool } from "../helpers/promtool";
 
 const MIGRATION = readFileSync(
-  new URL("../../migrations/0006_metrics.sql", import.meta.url),
+  new URL("../../migrations/0007_metrics.sql", import.meta.url),
   "utf8",
 );
 

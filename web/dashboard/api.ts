@@ -185,6 +185,13 @@ export const api = {
   stats: (cronId: string, window = 100, signal?: AbortSignal) =>
     call((c) => c.stats(cronId, window), signal),
   preview: (body: PreviewRequest, signal?: AbortSignal) => call((c) => c.preview(body), signal),
+  overview: (signal?: AbortSignal) => call((c) => c.overview(), signal),
+  /** The tenant's runs across its jobs, newest first (SPEC §11). */
+  tenantRuns: (q: RunsQuery, signal?: AbortSignal) =>
+    call(
+      (c) => c.runs.listAll({ ...q, cursor: filter(q.cursor), state: filter<RunState>(q.state) }),
+      signal,
+    ),
 };
 
 const descriptions = new Map<string, Promise<string>>();
