@@ -27,6 +27,7 @@ import {
   machineLine,
   mdTable,
   ROOT,
+  sqlStatements,
   startMiniflare,
   summarize,
   writeSection,
@@ -143,17 +144,7 @@ async function migrationStatements() {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   const out = [];
   for (const f of files) {
-    const sql = (await readFile(join(dir, f), "utf8"))
-      .split("\n")
-      .map((l) => l.replace(/--.*$/, ""))
-      .join("\n");
-    out.push({
-      file: f,
-      statements: sql
-        .split(";")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    });
+    out.push({ file: f, statements: sqlStatements(await readFile(join(dir, f), "utf8")) });
   }
   return out;
 }

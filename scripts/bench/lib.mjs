@@ -149,3 +149,32 @@ export async function startMiniflare(options) {
   await mf.ready;
   return mf;
 }
+
+/**
+ * The statements of a migration file, comments removed: split at ";" except inside a
+ * CREATE TRIGGER … BEGIN … END (whose body holds statements of its own).
+ */
+export function sqlStatements(sql) {
+  const text = sql
+    .split("\n")
+    .map((l) => l.replace(/--.*$/, ""))
+    .join("\n");
+  const out = [];
+  let pending = null;
+  for (const raw of text.split(";")) {
+    const s = raw.trim();
+    if (pending !== null) {
+      pending += `;${raw}`;
+      if (/\bEND$/i.test(s)) {
+        out.push(pending.trim());
+        pending = null;
+      }
+    } else if (/^CREATE\s+TRIGGER\b/i.test(s) && !/\bEND$/i.test(s)) {
+      pending = raw;
+    } else if (s) {
+      out.push(s);
+    }
+  }
+  if (pending !== null) throw new Error("unterminated CREATE TRIGGER (no END)");
+  return out;
+}
