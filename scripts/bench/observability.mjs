@@ -10,14 +10,14 @@
 //
 // Writes the `observability` section of BENCHMARKS.md at full size (or with --write);
 // `run()` returns it for scripts/bench/run.mjs.
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import {
   BENCHMARKS_FILE,
+  bundleBenchWorker,
   fixed,
   int,
   machineInfo,
@@ -33,24 +33,6 @@ import {
 const TENANT = "bench-obs";
 const KEY = "crondo_bench_observability_key_0000000000";
 const say = (m) => console.error(`[observability] ${m}`);
-
-async function bundle() {
-  const outfile = join(ROOT, ".wrangler", "bench", "obs-worker.mjs");
-  await mkdir(dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, "scripts", "bench", "obs-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*", "node:*"],
-    outfile,
-    logLevel: "warning",
-  });
-  return outfile;
-}
 
 async function op(mf, name, body) {
   const res = await mf.dispatchFetch(`http://bench.local/__${name}`, {
@@ -93,7 +75,7 @@ export async function run(opts = {}) {
   const dir = await mkdtemp(join(tmpdir(), "crondo-bench-obs-"));
   const mf = await startMiniflare({
     modules: true,
-    scriptPath: await bundle(),
+    scriptPath: await bundleBenchWorker("obs-worker"),
     modulesRoot: join(ROOT, ".wrangler", "bench"),
     compatibilityDate: "2026-11-01",
     d1Databases: { DB: "crondo-bench-obs" },
@@ -134,7 +116,7 @@ export async function run(opts = {}) {
     const t1 = performance.now();
     const BATCH = 50;
     for (let i = 0; i < ids.length; i += BATCH) {
-      const r = await op(mf, "runs", {
+      await op(mf, "runs", {
         ids: ids.slice(i, i + BATCH),
         first: i,
         jobs: ids.length,
