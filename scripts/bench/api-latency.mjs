@@ -18,8 +18,8 @@ import {
   cpuDelta,
   cpuSnapshot,
   directWorkerUrl,
+  standalone,
   startBareWorker,
-  startCrondo,
 } from "./crondo-dev.mjs";
 import {
   BENCHMARKS_FILE,
@@ -290,7 +290,7 @@ function render({
 }) {
   const f = (v) => fixed(v, 1);
   return [
-    "## API latency: 16 concurrent clients against wrangler dev",
+    `## API latency: ${clients} concurrent clients against wrangler dev`,
     "",
     `Command: \`${command}\`. Machine: ${machineLine(info)}.`,
     "",
@@ -364,26 +364,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   });
   const clients = Number(values.clients);
   const info = machineInfo();
-  const receiver = await startReceiver();
-  let crondo;
-  let bare;
-  const stopAll = async () => {
-    await crondo?.cleanup();
-    await bare?.cleanup();
-    await receiver.close();
-  };
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.once(sig, async () => {
-      await stopAll();
-      process.exit(130);
-    });
-  }
-  try {
-    crondo = await startCrondo({
-      keys: { [API_TENANT]: clients * KEYS_PER_CLIENT },
-      log: console.error,
-    });
-    bare = await startBareWorker({ log: console.error });
+  const keys = { [API_TENANT]: clients * KEYS_PER_CLIENT };
+  await standalone({ startReceiver, keys }, async ({ startServer, receiver, track }) => {
+    const crondo = await startServer();
+    const bare = track(await startBareWorker({ log: console.error }));
     const { markdown } = await run({
       crondo,
       bare,
@@ -396,7 +380,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     });
     console.log(markdown);
     if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "api-latency", markdown);
-  } finally {
-    await stopAll();
-  }
+  });
 }

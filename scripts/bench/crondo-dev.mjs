@@ -174,3 +174,34 @@ export async function directWorkerUrl(crondo) {
   }
   return null;
 }
+
+/**
+ * The command-line entry of a benchmark that drives crondo servers beside one receiver:
+ * starts the receiver, hands `body` a `startServer()` (each server started is stopped at
+ * the end, and on SIGINT/SIGTERM) and the receiver, and cleans up whatever happens.
+ * `startReceiver` is passed in so that this module does not pull the receiver in.
+ */
+export async function standalone({ startReceiver, keys, stateDir }, body) {
+  const receiver = await startReceiver();
+  const servers = new Set();
+  const track = (server) => {
+    servers.add(server);
+    return server;
+  };
+  const startServer = async () => track(await startCrondo({ keys, stateDir, log: console.error }));
+  const stopAll = async () => {
+    for (const c of servers) await c.cleanup();
+    await receiver.close();
+  };
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.once(sig, async () => {
+      await stopAll();
+      process.exit(130);
+    });
+  }
+  try {
+    await body({ startServer, receiver, track });
+  } finally {
+    await stopAll();
+  }
+}

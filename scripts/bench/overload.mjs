@@ -16,7 +16,7 @@
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { api, cpuDelta, cpuSnapshot, pool, startCrondo } from "./crondo-dev.mjs";
+import { api, cpuDelta, cpuSnapshot, pool, standalone } from "./crondo-dev.mjs";
 import {
   BENCHMARKS_FILE,
   fixed,
@@ -498,38 +498,19 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     },
   });
   const info = machineInfo();
-  const receiver = await startReceiver();
-  const servers = new Set();
-  const startServer = async () => {
-    const crondo = await startCrondo({
-      keys: { [OVERLOAD_TENANT]: OVERLOAD_KEYS },
-      log: console.error,
-    });
-    servers.add(crondo);
-    return crondo;
-  };
-  const stopAll = async () => {
-    for (const c of servers) await c.cleanup();
-    await receiver.close();
-  };
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.once(sig, async () => {
-      await stopAll();
-      process.exit(130);
-    });
-  }
-  try {
-    const { markdown } = await run({
-      startServer,
-      receiver,
-      ns: values.n.split(",").map(Number),
-      duration: Number(values.duration),
-      info,
-      command: `node scripts/bench/overload.mjs ${process.argv.slice(2).join(" ")}`.trim(),
-    });
-    console.log(markdown);
-    if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "overload", markdown);
-  } finally {
-    await stopAll();
-  }
+  await standalone(
+    { startReceiver, keys: { [OVERLOAD_TENANT]: OVERLOAD_KEYS } },
+    async ({ startServer, receiver }) => {
+      const { markdown } = await run({
+        startServer,
+        receiver,
+        ns: values.n.split(",").map(Number),
+        duration: Number(values.duration),
+        info,
+        command: `node scripts/bench/overload.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+      });
+      console.log(markdown);
+      if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "overload", markdown);
+    },
+  );
 }

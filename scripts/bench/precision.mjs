@@ -20,7 +20,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startBullmq, startRedis } from "./bullmq.mjs";
-import { api, cpuDelta, cpuSnapshot, pool, startCrondo } from "./crondo-dev.mjs";
+import { api, cpuDelta, cpuSnapshot, pool, standalone } from "./crondo-dev.mjs";
 import { startDoFloor } from "./do-floor.mjs";
 import { startFloor } from "./floor.mjs";
 import {
@@ -853,45 +853,26 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     },
   });
   const info = machineInfo();
-  const receiver = await startReceiver();
-  const servers = new Set();
-  const startServer = async () => {
-    const crondo = await startCrondo({
-      keys: { [PRECISION_TENANT]: 32 },
-      stateDir: values["state-dir"],
-      log: console.error,
-    });
-    servers.add(crondo);
-    return crondo;
-  };
-  const stopAll = async () => {
-    for (const c of servers) await c.cleanup();
-    await receiver.close();
-  };
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.once(sig, async () => {
-      await stopAll();
-      process.exit(130);
-    });
-  }
-  try {
-    const { markdown, svg } = await run({
-      startServer,
-      receiver,
-      ns: values.n.split(",").map(Number),
-      duration: Number(values.duration),
-      warmup: Number(values.warmup),
-      skipBullmq: values["skip-bullmq"],
-      skipFloor: values["skip-floor"],
-      skipDoFloor: values["skip-do-floor"],
-      info,
-      command: `node scripts/bench/precision.mjs ${process.argv.slice(2).join(" ")}`.trim(),
-    });
-    console.log(markdown);
-    const chartPath = await writeLagChart(svg, !values["no-write"]);
-    if (chartPath) console.error(`[precision] chart: ${chartPath}`);
-    if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "precision", markdown);
-  } finally {
-    await stopAll();
-  }
+  const keys = { [PRECISION_TENANT]: 32 };
+  await standalone(
+    { startReceiver, keys, stateDir: values["state-dir"] },
+    async ({ startServer, receiver }) => {
+      const { markdown, svg } = await run({
+        startServer,
+        receiver,
+        ns: values.n.split(",").map(Number),
+        duration: Number(values.duration),
+        warmup: Number(values.warmup),
+        skipBullmq: values["skip-bullmq"],
+        skipFloor: values["skip-floor"],
+        skipDoFloor: values["skip-do-floor"],
+        info,
+        command: `node scripts/bench/precision.mjs ${process.argv.slice(2).join(" ")}`.trim(),
+      });
+      console.log(markdown);
+      const chartPath = await writeLagChart(svg, !values["no-write"]);
+      if (chartPath) console.error(`[precision] chart: ${chartPath}`);
+      if (!values["no-write"]) await writeSection(BENCHMARKS_FILE, "precision", markdown);
+    },
+  );
 }
