@@ -15,15 +15,20 @@ export interface Env {
   ALLOW_PRIVATE_TARGETS?: string;
   /** Per-tenant job quota; default 10,000. */
   JOB_QUOTA?: string;
+  /** Requests in flight at most from one isolate, across its jobs; default 2,000. */
+  MAX_REQUESTS_IN_FLIGHT?: string;
 }
 
 /** What the code below the boundary reads, already checked. */
 export interface Config {
   allowPrivateTargets: boolean;
   jobQuota: number;
+  maxRequestsInFlight: number;
 }
 
 export const DEFAULT_JOB_QUOTA = 10_000;
+/** Requests in flight from one isolate at most (src/delivery/capacity.ts). */
+export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 2_000;
 
 const binding = (name: string, kind: string, method: string) =>
   z.custom<unknown>(
@@ -42,6 +47,13 @@ const envSchema = z.object({
   JOB_QUOTA: z
     .string()
     .regex(/^[1-9][0-9]{0,8}$/, "JOB_QUOTA must be a whole number of jobs from 1 to 999999999")
+    .optional(),
+  MAX_REQUESTS_IN_FLIGHT: z
+    .string()
+    .regex(
+      /^[1-9][0-9]{0,5}$/,
+      "MAX_REQUESTS_IN_FLIGHT must be a whole number of requests from 1 to 999999",
+    )
     .optional(),
 });
 
@@ -64,6 +76,10 @@ export function configOf(env: Env): Config {
   const config: Config = {
     allowPrivateTargets: res.data.ALLOW_PRIVATE_TARGETS === "true",
     jobQuota: res.data.JOB_QUOTA === undefined ? DEFAULT_JOB_QUOTA : Number(res.data.JOB_QUOTA),
+    maxRequestsInFlight:
+      res.data.MAX_REQUESTS_IN_FLIGHT === undefined
+        ? DEFAULT_MAX_REQUESTS_IN_FLIGHT
+        : Number(res.data.MAX_REQUESTS_IN_FLIGHT),
   };
   parsed.set(env, config);
   return config;

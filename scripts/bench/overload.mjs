@@ -33,6 +33,8 @@ import { startReceiver } from "./receiver.mjs";
 export const OVERLOAD_TENANT = "bench-overload";
 /** Keys of the tenant, used in turn (the per-key limit is 600/min). */
 export const OVERLOAD_KEYS = 64;
+/** The error of an attempt refused by the isolate's bound (src/delivery/capacity.ts). */
+const GATE_REFUSED = /^not sent: crondo already has \d+ requests in flight/;
 const SCHEDULE = "* * * * * *";
 const HOLD_MS = 25_000;
 /** The job defaults the load runs with (SPEC §6); the report checks against them. */
@@ -293,6 +295,8 @@ async function overloadPhase({ crondo, receiver, n, duration, log }) {
     reached: 0,
     skipped: {},
     recordedNotReached: 0,
+    /** Failed unsent: the isolate's MAX_REQUESTS_IN_FLIGHT was reached (capacity.ts). */
+    refused: 0,
     missed: 0,
     /** Missed slots by their second in the window (where in the window they fall). */
     missedAt: new Array(duration).fill(0),
@@ -319,7 +323,9 @@ async function overloadPhase({ crondo, receiver, n, duration, log }) {
       else if (runs.some((r) => r.state === "skipped")) {
         const reason = runs.find((r) => r.state === "skipped").skip_reason ?? "none";
         slots.skipped[reason] = (slots.skipped[reason] ?? 0) + 1;
-      } else if (runs.length) slots.recordedNotReached++;
+      } else if (runs.some((r) => r.state === "failed" && GATE_REFUSED.test(r.error ?? "")))
+        slots.refused++;
+      else if (runs.length) slots.recordedNotReached++;
       else {
         slots.missed++;
         slots.missedAt[(t - t0) / 1000]++;
@@ -377,7 +383,7 @@ function render({ results, info, command, duration }) {
     `- **API**: ${API_CLIENTS} clients in loops (keys of one tenant in turn, ${OVERLOAD_KEYS} keys: the per-key limit is not what is measured), each round **create** a job (yearly, never fires) → **get** a loaded job → **list** (\`limit=20\`) → **runs.list** of a loaded job (\`limit=20\`) → **pause** and **resume** the job it created. *Reads* = get + list + runs.list of one round, summed; *pair* = pause + resume.`,
     "- **5xx**: every API answer ≥ 500 (set-up, load, the pause of all jobs after it, the read-back of the history); no answer at all (network error, 30 s client timeout) is counted apart.",
     `- **In flight per job**: requests of one job that had arrived at the receiver and not yet been answered, the most at any moment (the rule: never more than max_concurrency = ${DEFAULT_MAX_CONCURRENCY}).`,
-    "- **Slots**: each (job, slot) of the window, by what became of it: *reached the target* (arrived at the receiver, any time before the count), *skipped* (a history row `skipped`, by `skip_reason`), *recorded, not arrived* (a run row but no arrival), *missed* (no row at all: e.g. a wake-up so late that the misfire rule folded the slot into a later run's `missed_slots`). From the receiver's records and every job's `runs.list` read back after all jobs were paused.",
+    "- **Slots**: each (job, slot) of the window, by what became of it: *reached the target* (arrived at the receiver, any time before the count), *skipped* (a history row `skipped`, by `skip_reason`), *refused by MAX_REQUESTS_IN_FLIGHT* (a run `failed` unsent: the requests in flight across all jobs were at their cap, README “Under overload”), *recorded, not arrived* (a run row but no arrival), *missed* (no row at all: e.g. a wake-up so late that the misfire rule folded the slot into a later run's `missed_slots`). From the receiver's records and every job's `runs.list` read back after all jobs were paused.",
     "",
   ];
   const rows = [];
@@ -396,7 +402,7 @@ function render({ results, info, command, duration }) {
       `${r.maxPerJob} (${r.jobsOverLimit} jobs above ${DEFAULT_MAX_CONCURRENCY}); all jobs: ${int(r.inFlightMax)}`,
       `set-up ${int(r.notCreated)} of ${int(r.n)} (errors ${list(r.createErrors)}); load ${int(a.failed.create ?? 0)} of ${int(a.made)}`,
       `load: pause ${int(a.failed.pause ?? 0)}, resume ${int(a.failed.resume ?? 0)} of ${int(a.pairsTried)} pairs; pause-all ${int(r.notPaused)} of ${int(r.active)} not paused (errors ${list(r.pauseErrors)})`,
-      `${int(s.reached)} reached (${pct(s.reached, s.expected)}), ${int(Object.values(s.skipped).reduce((x, y) => x + y, 0))} skipped (${list(s.skipped)}), ${int(s.recordedNotReached)} recorded not arrived, **${int(s.missed)} missed** — of ${int(s.expected)}`,
+      `${int(s.reached)} reached (${pct(s.reached, s.expected)}), ${int(Object.values(s.skipped).reduce((x, y) => x + y, 0))} skipped (${list(s.skipped)}), ${int(s.refused)} refused by MAX_REQUESTS_IN_FLIGHT, ${int(s.recordedNotReached)} recorded not arrived, **${int(s.missed)} missed** — of ${int(s.expected)}`,
     ]);
   }
   lines.push(

@@ -20,7 +20,7 @@
 // dev server does not cache misses, so a key written by the CLI is accepted at once
 // (test/e2e/harness.test.ts checks it, also across a restart).
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -220,7 +220,9 @@ async function launch({ persistTo, port, vars, extraArgs, readyTimeoutMs }) {
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     "--show-interactive-dev-session=false",
     "--log-level",
-    "warn",
+    // CRONDO_DEV_LOG=<file>: every line of the server (the Worker's log lines too) is
+    // appended to that file — for looking into a benchmark or a test after the fact.
+    process.env.CRONDO_DEV_LOG ? "log" : "warn",
     ...extraArgs,
   ];
   const proc = spawn(process.execPath, args, {
@@ -234,7 +236,9 @@ async function launch({ persistTo, port, vars, extraArgs, readyTimeoutMs }) {
 
   let output = "";
   let lines = 0;
+  const logFile = process.env.CRONDO_DEV_LOG;
   const capture = (d) => {
+    if (logFile) appendFileSync(logFile, d);
     for (let i = d.indexOf("\n"); i !== -1; i = d.indexOf("\n", i + 1)) lines++;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colours
     output += d.replace(/\u001b\[[0-9;]*m/g, "");

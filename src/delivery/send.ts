@@ -2,6 +2,7 @@ import type { AttemptResult, JobConfig, RunRow } from "../job/types";
 import { signatureHeader } from "../lib/signature";
 import { iso } from "../lib/time";
 import { VERSION } from "../lib/version";
+import type { Place } from "./capacity";
 import { checkTargetUrl } from "./url-guard";
 
 export const MAX_REDIRECTS = 5;
@@ -85,6 +86,11 @@ export interface SendOptions {
    * sent at that instant (pre-armed firing). Default: now.
    */
   sendAt?: number;
+  /**
+   * A place among the requests in flight (src/delivery/capacity.ts), taken at the
+   * instant of sending; refused, the attempt fails without being sent. Default: no bound.
+   */
+  acquire?: () => Place;
 }
 
 /** Resolves true at `at`, or false as soon as `signal` aborts. */
@@ -126,6 +132,8 @@ export async function sendAttempt(
     return notSent(`could not build the request: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!(await waitUntil(sendAt, opts.signal))) return notSent(abortReason(opts.signal));
+  const place = opts.acquire?.() ?? { release: () => {} };
+  if ("refused" in place) return notSent(place.refused);
   const started_at = Date.now();
   const timeoutMs = job.config.timeout_seconds * 1000;
   const controller = new AbortController();
@@ -193,10 +201,11 @@ export async function sendAttempt(
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
+    place.release();
   }
 }
 
-/** An attempt that never left (aborted while it waited for its instant). */
+/** An attempt that never left (aborted while it waited for its instant, or refused by the gate). */
 function notSent(error: string): AttemptResult {
   return {
     started_at: Date.now(),
@@ -240,6 +249,8 @@ export async function notifyFailure(
   if (!guard.ok) return { ok: false, status: null, error: guard.reason };
   const body = JSON.stringify(failureEvent(job, row));
   const now = Date.now();
+  const place = opts.acquire?.() ?? { release: () => {} };
+  if ("refused" in place) return { ok: false, status: null, error: place.refused };
   try {
     const res = await (opts.fetcher ?? fetch)(guard.url.toString(), {
       method: "POST",
@@ -260,5 +271,7 @@ export async function notifyFailure(
     return { ok: res.ok, status: res.status, error: res.ok ? null : `HTTP ${res.status}` };
   } catch (e) {
     return { ok: false, status: null, error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    place.release();
   }
 }

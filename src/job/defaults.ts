@@ -60,6 +60,7 @@ export function upgradeState(
     pending_missed: stored.pending_missed ?? 0,
     catchups: stored.catchups ?? [],
     backfills: stored.backfills ?? [],
+    capacity_backoff: stored.capacity_backoff ?? null,
     active: stored.active.map((r) => ({
       ...r,
       fire_at: r.fire_at ?? r.scheduled_for,

@@ -22,7 +22,7 @@ export type RunState = (typeof RUN_STATES)[number];
 /** Runs in these states are over: nothing more happens to them. */
 export const FINISHED_STATES: readonly RunState[] = ["succeeded", "failed", "skipped", "cancelled"];
 /** Why a slot was recorded `skipped` (SPEC §6). */
-export const SKIP_REASONS = ["overlap", "concurrency_limit", "queue_full"] as const;
+export const SKIP_REASONS = ["overlap", "concurrency_limit", "queue_full", "capacity"] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 export const JOB_STATUSES = ["active", "paused", "completed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -162,6 +162,12 @@ export interface JobState {
   catchups: Lane[];
   /** Backfills waiting, in the order they were asked for; the first one is delivering. */
   backfills: Lane[];
+  /**
+   * Slots skipped because the isolate had MAX_REQUESTS_IN_FLIGHT out (skip_reason
+   * "capacity"): until `until` the job's slots are skipped without a wake-up each (as at
+   * its own limit); `skips` in a row double the wait. Absent or null: none.
+   */
+  capacity_backoff?: { until: number; skips: number } | null;
   created_at: number;
   updated_at: number;
 }

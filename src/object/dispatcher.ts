@@ -1,6 +1,8 @@
 // The attempts of one job that are in flight: sending each over the network,
 // reporting its result back, and aborting them all when the job is deleted.
-import { notifyFailure, sendAttempt } from "../delivery/send";
+import { outbound } from "../delivery/capacity";
+import { notifyFailure, type SendOptions, sendAttempt } from "../delivery/send";
+import type { Config } from "../env";
 import type { AttemptResult, JobState, RunRow } from "../job/types";
 import { log } from "../lib/log";
 
@@ -12,7 +14,21 @@ interface InFlight {
 export class Dispatcher {
   private readonly inflight = new Map<string, InFlight>();
 
-  constructor(private readonly allowPrivate: () => boolean) {}
+  constructor(private readonly config: () => Config) {}
+
+  /** The isolate has MAX_REQUESTS_IN_FLIGHT requests out: a run started now would be refused. */
+  capacityFull(): boolean {
+    return outbound.inFlight >= this.config().maxRequestsInFlight;
+  }
+
+  /** Options of every request: the URL guard, and a place among the isolate's in flight. */
+  private options(): SendOptions {
+    const { allowPrivateTargets, maxRequestsInFlight } = this.config();
+    return {
+      allowPrivate: allowPrivateTargets,
+      acquire: () => outbound.take(maxRequestsInFlight),
+    };
+  }
 
   /** Everything in flight now (attempts and notifications). */
   inFlight(): Promise<void>[] {
@@ -36,7 +52,7 @@ export class Dispatcher {
     const done = sendAttempt(
       job,
       { run_id, attempt, scheduled_for: run.scheduled_for },
-      { allowPrivate: this.allowPrivate(), signal: abort.signal, sendAt: at },
+      { ...this.options(), signal: abort.signal, sendAt: at },
     )
       .then(async (result) => {
         log("run.attempt", {
@@ -61,7 +77,7 @@ export class Dispatcher {
   /** The signed failure webhook of a run that finally failed (SPEC §4). */
   notifyFailure(job: JobState, row: RunRow): void {
     const key = `${row.run_id}#notify`;
-    const done = notifyFailure(job, row, { allowPrivate: this.allowPrivate() })
+    const done = notifyFailure(job, row, this.options())
       .then((r) => log("run.failure_webhook", { cron_id: job.cron_id, run_id: row.run_id, ...r }))
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, { done, abort: new AbortController() });

@@ -56,7 +56,7 @@ export class JobObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new JobStorage(ctx.storage, PRE_ARM_MS);
-    this.dispatcher = new Dispatcher(() => configOf(this.env).allowPrivateTargets);
+    this.dispatcher = new Dispatcher(() => configOf(this.env));
     this.history = new HistoryWriter(env.DB, () => this.job?.cron_id);
     ctx.blockConcurrencyWhile(async () => {
       this.job = await this.storage.load();
@@ -69,7 +69,13 @@ export class JobObject extends DurableObject<Env> {
   }
 
   private coreCtx(): core.CoreCtx {
-    return { now: Date.now(), newRunId: () => newRunId(), random: Math.random, leadMs: PRE_ARM_MS };
+    return {
+      now: Date.now(),
+      newRunId: () => newRunId(),
+      random: Math.random,
+      leadMs: PRE_ARM_MS,
+      capacityFull: this.dispatcher.capacityFull(),
+    };
   }
 
   private owned(tenantId: string): JobState | null {

@@ -3,38 +3,21 @@
 // skip_reason "concurrency_limit" (nothing sent for them), and crondo's own API keeps
 // answering meanwhile. Judged from the receiver's own in-flight count and crondo's
 // records, not from timing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Receiver, startReceiver } from "../helpers/receiver";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait";
-import { type CrondoServer, startCrondo } from "../helpers/wrangler-dev";
-import { allRuns, type Client, client, requestsTo, uniquePath } from "./client";
+import { allRuns, requestsTo, uniquePath } from "./client";
+import { serverWithReceiver } from "./server";
 
-let crondo: CrondoServer | undefined;
-let receiver: Receiver | undefined;
-let api: Client;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-  crondo = await startCrondo();
-  api = client(crondo.url, await crondo.keyFor("e2e-overload"));
-});
-
-afterAll(async () => {
-  try {
-    await crondo?.cleanup();
-  } finally {
-    await receiver?.close();
-  }
-});
+const env = serverWithReceiver("e2e-overload");
 
 describe("a target that never answers", () => {
   it("holds at most max_concurrency requests in flight per job; the API answers throughout", async () => {
     const MAX = 3;
     const path = uniquePath("hang");
-    const created = await api.post("/v1/cron/create", {
+    const created = await env.api.post("/v1/cron/create", {
       name: "hanging target",
       schedule: "* * * * * *",
-      url: `${receiver!.url}${path}`,
+      url: `${env.receiver.url}${path}`,
       retries: 0,
       timeout_seconds: 60,
       max_concurrency: MAX,
@@ -47,10 +30,10 @@ describe("a target that never answers", () => {
     const skipped = await waitFor(
       async () => {
         for (const p of [`/v1/cron/get/${id}`, "/v1/cron/list", `/v1/cron/runs/list/${id}`]) {
-          const res = await api.get(p);
+          const res = await env.api.get(p);
           expect(res.status, `${p}: ${res.text}`).toBe(200);
         }
-        const res = await api.get(`/v1/cron/runs/list/${id}?state=skipped&limit=100`);
+        const res = await env.api.get(`/v1/cron/runs/list/${id}?state=skipped&limit=100`);
         expect(res.status, res.text).toBe(200);
         return res.body.data.items.length >= 3 ? res.body.data.items : null;
       },
@@ -61,17 +44,17 @@ describe("a target that never answers", () => {
       expect(run.skip_reason).toBe("concurrency_limit");
     }
 
-    const paused = await api.post(`/v1/cron/pause/${id}`);
+    const paused = await env.api.post(`/v1/cron/pause/${id}`);
     expect(paused.status, paused.text).toBe(200);
 
     // The receiver's own count: never more than MAX of this job's requests at once, and
     // MAX reached (the limit, not the schedule, is what held the rest back).
-    const got = requestsTo(receiver!.requests, path);
+    const got = requestsTo(env.receiver.requests, path);
     expect(got.length).toBe(MAX);
     expect(Math.max(...got.map((r) => r.concurrent))).toBe(MAX);
 
     // crondo's records agree: MAX runs started (still in flight), every other slot skipped.
-    const runs = await allRuns(api, id);
+    const runs = await allRuns(env.api, id);
     const started = runs.filter((r) => r.state === "running");
     expect(started).toHaveLength(MAX);
     expect(new Set(started.map((r) => r.run_id))).toEqual(
@@ -83,12 +66,12 @@ describe("a target that never answers", () => {
       expect(r).toMatchObject({ state: "skipped", skip_reason: "concurrency_limit" });
 
     // A manual trigger at the limit is refused the same way: recorded, nothing sent.
-    const trig = await api.post(`/v1/cron/trigger/${id}`);
+    const trig = await env.api.post(`/v1/cron/trigger/${id}`);
     expect(trig.status, trig.text).toBe(200);
     expect(trig.body.data).toMatchObject({ state: "skipped", skip_reason: "concurrency_limit" });
-    expect(requestsTo(receiver!.requests, path)).toHaveLength(MAX);
+    expect(requestsTo(env.receiver.requests, path)).toHaveLength(MAX);
 
     // Deleting the job aborts what is in flight.
-    expect((await api.del(`/v1/cron/delete/${id}`)).status).toBe(200);
+    expect((await env.api.del(`/v1/cron/delete/${id}`)).status).toBe(200);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, configOf, DEFAULT_JOB_QUOTA, type Env } from "../../src/env";
+import {
+  ConfigError,
+  configOf,
+  DEFAULT_JOB_QUOTA,
+  DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+  type Env,
+} from "../../src/env";
 
 // Stand-ins with the one method configOf checks for each binding: the parse is about
 // presence and shape at the boundary, not about the bindings' behaviour.
@@ -18,10 +24,16 @@ describe("configOf: the environment, parsed once at the boundary", () => {
     expect(configOf(envOf())).toEqual({
       allowPrivateTargets: false,
       jobQuota: DEFAULT_JOB_QUOTA,
+      maxRequestsInFlight: DEFAULT_MAX_REQUESTS_IN_FLIGHT,
     });
-    expect(configOf(envOf({ JOB_QUOTA: "5", ALLOW_PRIVATE_TARGETS: "true" }))).toEqual({
+    expect(
+      configOf(
+        envOf({ JOB_QUOTA: "5", ALLOW_PRIVATE_TARGETS: "true", MAX_REQUESTS_IN_FLIGHT: "40" }),
+      ),
+    ).toEqual({
       allowPrivateTargets: true,
       jobQuota: 5,
+      maxRequestsInFlight: 40,
     });
   });
 
@@ -30,6 +42,15 @@ describe("configOf: the environment, parsed once at the boundary", () => {
     (value) => {
       expect(() => configOf(envOf({ JOB_QUOTA: value }))).toThrow(ConfigError);
       expect(() => configOf(envOf({ JOB_QUOTA: value }))).toThrow(/JOB_QUOTA/);
+    },
+  );
+
+  it.each(["", "0", "-1", "many", "2.5", "1000000"])(
+    "refuses MAX_REQUESTS_IN_FLIGHT=%j with an error naming it",
+    (value) => {
+      expect(() => configOf(envOf({ MAX_REQUESTS_IN_FLIGHT: value }))).toThrow(
+        /MAX_REQUESTS_IN_FLIGHT/,
+      );
     },
   );
 

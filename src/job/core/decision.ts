@@ -25,12 +25,26 @@ export const QUEUE_LIMIT: Partial<Record<OverlapPolicy, number>> = {
 export const LAZY_SKIP_MAX_MS = 10_000;
 /** Skipped slots recorded by one event at most (the rest by the next wake-up, at once). */
 export const MAX_SETTLED_SKIPS = 1000;
+/**
+ * After a slot skipped for capacity the job's slots are skipped for this long without
+ * a wake-up each, doubled for each such skip in a row, at most LAZY_SKIP_MAX_MS.
+ */
+export const CAPACITY_BACKOFF_MS = 1000;
 
 /**
  * What becomes of a slot, by overlap policy and the runs in progress (SPEC §6). Lane
  * runs (catch-up, backfill) are not overlapped, but count towards max_concurrency.
  */
 export function slotDecision(
+  state: Pick<JobState, "active" | "queue" | "config">,
+  capacityFull = false,
+): "start" | "queue" | "replace" | SkipReason {
+  const decision = ownDecision(state);
+  return capacityFull && (decision === "start" || decision === "replace") ? "capacity" : decision;
+}
+
+/** slotDecision by the job's own runs alone. */
+function ownDecision(
   state: Pick<JobState, "active" | "queue" | "config">,
 ): "start" | "queue" | "replace" | SkipReason {
   const inProgress = overlapping(state);
@@ -63,20 +77,39 @@ export function lazySkipReason(state: JobState): SkipReason | null {
   return decision === "start" || decision === "queue" || decision === "replace" ? null : decision;
 }
 
+/** While a slot skipped for capacity holds the job back: until when, or null. */
+export function capacityHeldUntil(state: JobState): number | null {
+  return state.capacity_backoff?.until ?? null;
+}
+
+/** The capacity wait after another slot skipped for it (doubling, at most LAZY_SKIP_MAX_MS). */
+export function capacityBackoff(
+  state: JobState,
+  now: number,
+): NonNullable<JobState["capacity_backoff"]> {
+  const skips = (state.capacity_backoff?.skips ?? 0) + 1;
+  const wait = Math.min(LAZY_SKIP_MAX_MS, CAPACITY_BACKOFF_MS * 2 ** Math.min(skips - 1, 10));
+  return { until: now + wait, skips };
+}
+
 /**
  * Records as skipped the slots whose fire time has passed while the job's slots were
- * being skipped (see above), in slot order, each at its own fire time. Call before any
- * event that can change what becomes of a slot.
+ * being skipped (see above, and the capacity wait), in slot order, each at its own fire
+ * time. Call before any event that can change what becomes of a slot.
  */
 export function settleSkippedSlots(state: JobState, ctx: Pick<CoreCtx, "now" | "newRunId">): Step {
-  const reason = lazySkipReason(state);
-  if (reason === null) return { state, effects: [] };
+  const own = lazySkipReason(state);
+  const heldUntil = capacityHeldUntil(state);
+  if (own === null && heldUntil === null) return { state, effects: [] };
   let cur = state;
   const effects: Effect[] = [];
   for (let n = 0; n < MAX_SETTLED_SKIPS; n++) {
     const slot = cur.next_slot;
     const fire_at = cur.next_run_at;
     if (cur.status !== "active" || slot === null || fire_at === null || fire_at > ctx.now) break;
+    const reason: SkipReason | null =
+      own ?? (heldUntil !== null && fire_at < heldUntil ? "capacity" : null);
+    if (reason === null) break;
     const run = {
       run_id: ctx.newRunId(),
       trigger: "schedule" as const,

@@ -4,6 +4,8 @@
 import { dueSlots, fireAt } from "../slots";
 import type { JobState, Lane } from "../types";
 import {
+  capacityBackoff,
+  capacityHeldUntil,
   LAZY_SKIP_MAX_MS,
   lazySkipReason,
   settleSkippedSlots,
@@ -140,7 +142,7 @@ function fireSlot(state: JobState, slot: number, missed: number, ctx: CoreCtx): 
     fire_at,
     missed_slots: missed,
   };
-  const decision = slotDecision(cur);
+  const decision = slotDecision(cur, ctx.capacityFull);
   if (decision === "replace") {
     const reason = `cancelled: replaced by run ${run_id} (overlap_policy replace)`;
     const cancelled = cancelRuns(
@@ -153,7 +155,7 @@ function fireSlot(state: JobState, slot: number, missed: number, ctx: CoreCtx): 
     effects.push(...cancelled.effects);
   }
   if (decision === "start" || decision === "replace") {
-    cur = { ...cur, run_count: cur.run_count + 1 };
+    cur = { ...cur, run_count: cur.run_count + 1, capacity_backoff: null };
     // A pre-armed slot's request leaves at its fire time, never before.
     const step = startRun(cur, ctx, slotRun, Math.max(now, fire_at));
     cur = step.state;
@@ -171,18 +173,22 @@ function fireSlot(state: JobState, slot: number, missed: number, ctx: CoreCtx): 
   } else {
     const message = skipMessage(cur, decision);
     effects.push({ type: "write_run", row: skippedRow(cur, slotRun, decision, now, message) });
+    if (decision === "capacity") cur = { ...cur, capacity_backoff: capacityBackoff(cur, now) };
   }
   return { state: cur, effects };
 }
 
 /**
  * The earliest time this job needs to be woken (a slot `leadMs` early), or null. A job
- * whose slots would only be skipped wakes for them at most every LAZY_SKIP_MAX_MS.
+ * whose slots would only be skipped wakes for them at most every LAZY_SKIP_MAX_MS; one
+ * held back by capacity, when its wait ends.
  */
 export function wakeAt(state: JobState, leadMs = 0): number | null {
   let t =
     state.status === "active" && state.next_run_at !== null ? state.next_run_at - leadMs : null;
+  const held = capacityHeldUntil(state);
   if (t !== null && lazySkipReason(state) !== null) t = state.next_run_at! + LAZY_SKIP_MAX_MS;
+  else if (t !== null && held !== null && state.next_run_at! < held) t = held;
   for (const run of state.active) {
     const due = run.state === "running" ? run.deadline : run.next_attempt_at;
     if (due !== null && (t === null || due < t)) t = due;

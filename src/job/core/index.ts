@@ -4,6 +4,7 @@
 // Step. The Durable Object shell (src/object/) loads state, calls these, performs
 // the effects and saves.
 export {
+  CAPACITY_BACKOFF_MS,
   LAZY_SKIP_MAX_MS,
   lazySkipReason,
   MAX_QUEUED,

@@ -252,6 +252,8 @@ export const SKIP_MESSAGES: Record<SkipReason, string> = {
   overlap: "skipped: the previous run was still in progress (overlap_policy skip)",
   concurrency_limit: "skipped: max_concurrency runs of this job were already in progress",
   queue_full: "skipped: the queue of waiting runs was full",
+  capacity:
+    "skipped: crondo had MAX_REQUESTS_IN_FLIGHT requests out across its jobs (README: Under overload)",
 };
 
 /**
@@ -267,8 +269,9 @@ export function trigger(state: JobState, ctx: CoreCtx): Step & { row: RunRow } {
     fire_at: ctx.now,
     missed_slots: 0,
   };
-  if (state.active.length >= state.config.max_concurrency) {
-    const row = skippedRow(state, init, "concurrency_limit", ctx.now);
+  const full = state.active.length >= state.config.max_concurrency;
+  if (full || ctx.capacityFull) {
+    const row = skippedRow(state, init, full ? "concurrency_limit" : "capacity", ctx.now);
     return { state, row, effects: [{ type: "write_run", row }] };
   }
   return startRun(state, ctx, init);

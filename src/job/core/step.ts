@@ -12,6 +12,12 @@ export interface CoreCtx {
    * request sent at the slot's instant (the shell waits). Default 0: fire when due.
    */
   leadMs?: number;
+  /**
+   * The isolate's requests in flight are at MAX_REQUESTS_IN_FLIGHT (src/delivery/
+   * capacity.ts): a slot or manual run that would start now is recorded skipped
+   * (skip_reason "capacity") instead. Default false.
+   */
+  capacityFull?: boolean;
 }
 
 export type Effect =

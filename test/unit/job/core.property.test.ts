@@ -21,7 +21,9 @@ type Ev =
     }
   | { kind: "stale"; pick: number }
   | { kind: "restart" }
-  | { kind: "backfill"; back: number; span: number };
+  | { kind: "backfill"; back: number; span: number }
+  /** The isolate's requests in flight reach MAX_REQUESTS_IN_FLIGHT, or fall below it. */
+  | { kind: "capacity"; full: boolean };
 
 const POLICIES = ["allow", "skip", "queue", "buffer_one", "replace"] as const;
 
@@ -64,6 +66,10 @@ const event: fc.Arbitrary<Ev> = fc.oneof(
       span: fc.integer({ min: 1, max: 600_000 }),
     }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("capacity" as const), full: fc.boolean() }),
+  },
 );
 
 const schedule = fc.constantFrom(
@@ -102,11 +108,13 @@ describe("core properties", () => {
         ) => {
           let seq = 0;
           let now = T0;
+          let capacityFull = false;
           const ctx = (): core.CoreCtx => ({
             now,
             newRunId: () => `run_${++seq}`,
             random: () => 0.5,
             leadMs,
+            capacityFull,
           });
           let s: JobState = core.createJob(
             {
@@ -326,6 +334,9 @@ describe("core properties", () => {
                 apply(core.backfill(s, `bf_${++backfills}`, slots as never, ctx()));
                 break;
               }
+              case "capacity":
+                capacityFull = ev.full;
+                break;
             }
           }
           // Overlap: with skip or queue, never two scheduled runs in progress together.

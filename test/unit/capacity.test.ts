@@ -1,0 +1,103 @@
+// The isolate's bound on requests in flight (src/delivery/capacity.ts): a place per
+// request, refused when the gate is full, freed when the request ends whatever its end;
+// a refused attempt is never sent.
+import { describe, expect, it } from "vitest";
+import { OutboundGate } from "../../src/delivery/capacity";
+import { type DeliveryJob, notifyFailure, sendAttempt } from "../../src/delivery/send";
+import type { RunRow } from "../../src/job/types";
+
+const job: DeliveryJob = {
+  cron_id: "cron_01M85C67QJY8V9G5E3MR1PNZDM",
+  signing_secret: "whsec_test",
+  config: {
+    url: "https://public.example.com/hook",
+    method: "POST",
+    payload: null,
+    headers: {},
+    timeout_seconds: 5,
+  },
+};
+const info = { run_id: "run_01M85C67QJY8V9G5E3MR1PNZDM", attempt: 1, scheduled_for: Date.now() };
+
+describe("OutboundGate", () => {
+  it("hands out at most `limit` places and frees each once", () => {
+    const gate = new OutboundGate();
+    const a = gate.take(2);
+    const b = gate.take(2);
+    const c = gate.take(2);
+    expect("release" in a && "release" in b).toBe(true);
+    expect(c).toEqual({ refused: expect.stringMatching(/2 requests in flight/) });
+    expect(gate.inFlight).toBe(2);
+    if ("release" in a) {
+      a.release();
+      a.release(); // idempotent: a double release frees nothing more
+    }
+    expect(gate.inFlight).toBe(1);
+    expect("release" in gate.take(2)).toBe(true);
+    expect("refused" in gate.take(2)).toBe(true);
+  });
+});
+
+describe("sendAttempt and notifyFailure through the gate", () => {
+  it("a refused attempt fails at once and nothing is fetched", async () => {
+    const gate = new OutboundGate();
+    const held = gate.take(1);
+    let fetched = 0;
+    const fetcher = (async () => {
+      fetched++;
+      return new Response("ok");
+    }) as typeof fetch;
+    const result = await sendAttempt(job, info, {
+      allowPrivate: false,
+      fetcher,
+      acquire: () => gate.take(1),
+    });
+    expect(fetched).toBe(0);
+    expect(result).toMatchObject({ ok: false, response_status: null, duration_ms: 0 });
+    expect(result.error).toMatch(/^not sent: crondo already has 1 requests in flight/);
+    if ("release" in held) held.release();
+    const row = { run_id: info.run_id, attempts: 1 } as unknown as RunRow;
+    const webhookJob = {
+      ...job,
+      config: { ...job.config, name: "n", on_failure_webhook: "https://public.example.com/w" },
+    };
+    gate.take(1);
+    const note = await notifyFailure(webhookJob, row, {
+      allowPrivate: false,
+      fetcher,
+      acquire: () => gate.take(1),
+    });
+    expect(note).toMatchObject({ ok: false, error: expect.stringMatching(/^not sent/) });
+    expect(fetched).toBe(0);
+  });
+
+  it("holds its place while the request is out and frees it on success, error and timeout", async () => {
+    const gate = new OutboundGate();
+    let seen = -1;
+    const answers: Array<(init?: RequestInit) => Promise<Response>> = [
+      async () => new Response("fine"),
+      async () => {
+        throw new Error("connection reset");
+      },
+      // Never answers: the job's timeout aborts it.
+      (init) =>
+        new Promise<Response>((_, reject) =>
+          init?.signal?.addEventListener("abort", () => reject(new Error("aborted"))),
+        ),
+    ];
+    for (const [i, answer] of answers.entries()) {
+      const fetcher = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+        seen = gate.inFlight;
+        return answer(init);
+      }) as typeof fetch;
+      const result = await sendAttempt(
+        { ...job, config: { ...job.config, timeout_seconds: 0.05 } },
+        info,
+        { allowPrivate: false, fetcher, acquire: () => gate.take(5) },
+      );
+      expect(seen).toBe(1);
+      expect(gate.inFlight).toBe(0);
+      expect(result.ok).toBe(i === 0);
+    }
+  });
+});
