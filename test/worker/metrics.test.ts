@@ -111,6 +111,14 @@ describe("GET /v1/cron/metrics", () => {
     });
     const other = finishedRow("metrics-other", `cron_${ulid()}`);
     for (let i = 0; i < 3; i++) await writeBatch([ok, failed, skipped, other]); // replayed writes
+    // A stale version redelivered after the final one does not move the row back, so the
+    // final one coming again counts nothing either.
+    await writeBatch([running]);
+    await writeBatch([ok]);
+    const row = await env.DB.prepare("SELECT state FROM runs WHERE run_id = ?")
+      .bind(ok.run_id)
+      .first<{ state: string }>();
+    expect(row?.state).toBe("succeeded");
     m = samples((await scrape(key)).text);
     expect(get(m, 'crondo_runs_total{state="succeeded",trigger="schedule"}')).toBe(1);
     expect(get(m, 'crondo_runs_total{state="failed",trigger="manual"}')).toBe(1);
