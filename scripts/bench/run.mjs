@@ -5,7 +5,8 @@
 //   npm run bench [-- --full] [--duration 30] [--warmup 10] [--n 100,1000]
 //                 [--requests 2000] [--clients 16]
 //                 [--overload-n 300,1000] [--overload-duration 45]
-//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,observability]
+//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,
+//                         observability]
 //                 [--wait-load 1.0] [--wait-max-min 20] [--no-write]
 //
 //   1. precision   N jobs every second (N = 100, 1000) on crondo (wrangler dev),
@@ -24,7 +25,10 @@
 //   7. d1          scripts/bench/d1-scale.mjs as a child process: --quick by default
 //                  (it then only prints; the d1-scale section keeps the last full
 //                  run), the full 1,000,000-run data set with --full (which writes it)
-//   8. observability  GET /metrics, /overview and /list for one tenant with 10,000 jobs
+//   8. tenantruns  the tenant-wide runs list (GET /v1/cron/runs/list) paging through
+//                  10,000 runs of 100 jobs: first vs deep pages, plan, stable cursor
+//                  (scripts/bench/tenant-runs.mjs)
+//   9. observability  GET /metrics, /overview and /list for one tenant with 10,000 jobs
 //                  and 1,000,000 runs (scripts/bench/observability.mjs)
 //
 // Default run: about 15–20 minutes on 2 cores. --full: the D1 bench at full size and
@@ -54,6 +58,7 @@ import * as overload from "./overload.mjs";
 import * as precision from "./precision.mjs";
 import { startReceiver } from "./receiver.mjs";
 import * as schedule from "./schedule.mjs";
+import * as tenantRuns from "./tenant-runs.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +70,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "16" },
     only: {
       type: "string",
-      default: "precision,dofloor,cpu,api,overload,schedule,d1,observability",
+      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,observability",
     },
     "overload-n": { type: "string", default: "300,1000" },
     "overload-duration": { type: "string", default: "45" },
@@ -79,7 +84,17 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (m) => console.error(`[bench +${elapsed()}] ${m}`);
 const only = new Set(args.only.split(",").map((s) => s.trim()));
-const KNOWN = ["precision", "dofloor", "cpu", "api", "overload", "schedule", "d1", "observability"];
+const KNOWN = [
+  "precision",
+  "dofloor",
+  "cpu",
+  "api",
+  "overload",
+  "schedule",
+  "d1",
+  "tenantruns",
+  "observability",
+];
 for (const name of only) {
   if (!KNOWN.includes(name)) {
     console.error(`unknown --only name "${name}" (known: ${KNOWN.join(", ")})`);
@@ -173,6 +188,16 @@ function parseDeepPage(md) {
   };
 }
 
+/** The deep-page figure of the tenant-runs section (markdown), or null. */
+function parseTenantRuns(md) {
+  const m =
+    /Deep page within 2× of the first: \*\*(met|not met)\*\* — worst p50 ratio (\d+(?:\.\d+)?)/.exec(
+      md,
+    );
+  if (!m) return null;
+  return { worst: Number(m[2]), date: /Machine: .*?; (\d{4}-\d{2}-\d{2})/.exec(md)?.[1] ?? "?" };
+}
+
 const ms = (v) => `${fixed(v, 1)} ms`;
 const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**not met**");
 
@@ -182,7 +207,7 @@ const floorNote = (r) =>
     ? `; workerd floor (a DO that only persists, re-arms and POSTs) p99 ${ms(r.dofloor.p99)}${r.dofloorEarly?.delivered ? `, with early wake p99 ${ms(r.dofloorEarly.p99)}` : ""}`
     : "";
 
-function summary({ info, prec, chart, api, over, d1, d1Section }) {
+function summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection }) {
   const rows = [];
   const byN = (n) => prec?.results.find((r) => r.n === n);
   const p100 = byN(100);
@@ -355,6 +380,14 @@ function summary({ info, prec, chart, api, over, d1, d1Section }) {
     verdict(d1Ok),
     "d1-scale",
   ]);
+  // The tenant-wide runs list (issue 16): this run's figure, else the section as it stands.
+  const tr = tenantRunsSection;
+  rows.push([
+    "tenant-wide runs list: deep page within 2× of the first, 10,000 runs of 100 jobs",
+    tr ? `worst deep/first p50 ratio ${fixed(tr.worst, 2)} (${tr.date})` : "–",
+    verdict(tr ? tr.worst <= 2 : null),
+    "tenant-runs",
+  ]);
   return [
     "## Summary: goals",
     "",
@@ -517,6 +550,17 @@ async function main() {
     }
   }
 
+  if (only.has("tenantruns")) {
+    try {
+      say("tenantruns: the tenant-wide runs list over 10,000 runs of 100 jobs");
+      const r = await tenantRuns.run({ log: (m) => say(`tenantruns: ${m}`) });
+      await section("tenant-runs", r.md);
+    } catch (e) {
+      crashed = true;
+      say(`tenantruns crashed: ${e?.stack ?? e}`);
+    }
+  }
+
   if (only.has("d1")) {
     const r = await runD1Scale();
     d1 = parseDeepPage(r.stdout);
@@ -532,7 +576,14 @@ async function main() {
   const open = text.indexOf("<!-- bench:d1-scale -->");
   const close = text.indexOf("<!-- /bench:d1-scale -->", open);
   const d1Section = open !== -1 && close !== -1 ? parseDeepPage(text.slice(open, close)) : null;
-  await section("summary", summary({ info, prec, chart, api, over, d1, d1Section }));
+  const trOpen = text.indexOf("<!-- bench:tenant-runs -->");
+  const trClose = text.indexOf("<!-- /bench:tenant-runs -->", trOpen);
+  const tenantRunsSection =
+    trOpen !== -1 && trClose !== -1 ? parseTenantRuns(text.slice(trOpen, trClose)) : null;
+  await section(
+    "summary",
+    summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection }),
+  );
   say(`done in ${fixed((performance.now() - started) / 60_000, 1)} min`);
   return crashed ? 1 : 0;
 }

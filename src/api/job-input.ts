@@ -188,6 +188,10 @@ export function normalizeCreate(
     exclude_dates: input.exclude_dates ? [...input.exclude_dates].sort() : [],
     misfire_policy: input.misfire_policy ?? CONFIG_DEFAULTS.misfire_policy,
     catchup_window_seconds: input.catchup_window_seconds ?? CONFIG_DEFAULTS.catchup_window_seconds,
+    pause_after_failures: input.pause_after_failures ?? CONFIG_DEFAULTS.pause_after_failures,
+    notify_url:
+      input.notify_url == null ? null : checkUrl(input.notify_url, "notify_url", opts.allowPrivate),
+    notify_events: input.notify_events ?? [...CONFIG_DEFAULTS.notify_events],
     enabled: input.enabled ?? true,
   };
 }
@@ -257,6 +261,15 @@ export function normalizeUpdate(
   if (input.misfire_policy !== undefined) patch.misfire_policy = input.misfire_policy;
   if (input.catchup_window_seconds !== undefined)
     patch.catchup_window_seconds = input.catchup_window_seconds;
+  if (input.pause_after_failures !== undefined)
+    patch.pause_after_failures = input.pause_after_failures;
+  if (input.notify_url !== undefined) {
+    patch.notify_url =
+      input.notify_url === null
+        ? null
+        : checkUrl(input.notify_url, "notify_url", opts.allowPrivate);
+  }
+  if (input.notify_events !== undefined) patch.notify_events = [...input.notify_events];
   if (input.enabled !== undefined) patch.enabled = input.enabled;
   return patch;
 }

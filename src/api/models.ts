@@ -2,6 +2,7 @@
 // defined with their builders in src/job/record.ts). The runtime tests parse real
 // responses with these (strictly), so the document cannot drift from the API.
 import { z } from "zod";
+import { AUDIT_ACTIONS } from "../job/audit";
 import { CronRecordSchema, CronRunSchema } from "../job/record";
 import { RUN_STATES } from "../job/types";
 import { KEY_SCOPES, type KeyScope } from "../lib/key-record.mjs";
@@ -46,6 +47,25 @@ export const BackfillSchema = z
     last_slot: z.iso.datetime(),
   })
   .meta({ id: "BackfillAccepted" });
+export const ReplayAcceptedSchema = z
+  .strictObject({
+    cron_id: z.string(),
+    replayed: z.int().describe("runs queued for replay"),
+    run_ids: z.array(z.string()).describe("the new runs, in the order they are delivered"),
+  })
+  .meta({ id: "ReplayAccepted" });
+export const AuditEntrySchema = z
+  .strictObject({
+    audit_id: z.string(),
+    at: z.iso.datetime(),
+    action: z.enum(AUDIT_ACTIONS),
+    actor: z.string().describe('"key:<first 12 hex of the key\'s SHA-256>" or "system"'),
+    request_id: z.string().nullable(),
+    subject: z.string().nullable().describe("the run(s) or backfill acted on, or null"),
+    changes: z.record(z.string(), z.strictObject({ from: z.unknown(), to: z.unknown() })),
+  })
+  .meta({ id: "AuditEntry" });
+export const AuditPageSchema = page(AuditEntrySchema).meta({ id: "AuditPage" });
 export const PreviewSchema = z.strictObject({
   schedule: z.string(),
   timezone: z.string(),

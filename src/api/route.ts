@@ -1,5 +1,6 @@
 import type { Handler } from "hono";
 import type { z } from "zod";
+import { type ChangeBy, keyActor } from "../job/audit";
 import type { KeyScope } from "../lib/key-record.mjs";
 import { CRON_ID_RE } from "../lib/ulid";
 import type { AppContext, AppEnv } from "./context";
@@ -65,3 +66,9 @@ export function cronIdParam(c: AppContext): string {
 
 export const ok = <T>(c: AppContext, data: T, status: 200 | 201 | 202 = 200) =>
   c.json({ ok: true, data }, status);
+
+/** Who is calling, for the job's audit log (SPEC §11): the key by its hash, and the request. */
+export const changeBy = (c: AppContext): ChangeBy => ({
+  actor: keyActor(c.get("key_hash")),
+  request_id: c.get("request_id") ?? null,
+});

@@ -2,11 +2,15 @@
 // fields two ways; both are accepted here and folded together in job-input.ts.
 import { z } from "zod";
 import {
+  FINISHED_STATES,
   HTTP_METHODS,
   JOB_STATUSES,
   MISFIRE_POLICIES,
+  NOTIFY_EVENTS,
   OVERLAP_POLICIES,
   RUN_STATES,
+  RUN_TRIGGERS,
+  type RunState,
 } from "../job/types";
 import {
   headerNameProblem,
@@ -14,7 +18,7 @@ import {
   MAX_HEADER_VALUE,
   MAX_HEADERS,
 } from "../lib/http-headers";
-import { CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
+import { AUDIT_ID_RE, CRON_ID_RE, RUN_ID_RE } from "../lib/ulid";
 import { isCalendarDate } from "../schedule/window";
 import { decodeCursor } from "../store/cursor";
 
@@ -121,6 +125,13 @@ const jobFields = {
   ...windowFields,
   misfire_policy: z.enum(MISFIRE_POLICIES, `must be one of ${MISFIRE_POLICIES.join(", ")}`),
   catchup_window_seconds: count(1, 31_536_000),
+  // SPEC §11–§12.
+  pause_after_failures: count(1, 100).nullable(),
+  notify_url: urlText.nullable(),
+  notify_events: z
+    .array(z.enum(NOTIFY_EVENTS, `must be one of ${NOTIFY_EVENTS.join(", ")}`))
+    .max(NOTIFY_EVENTS.length)
+    .refine((events) => new Set(events).size === events.length, "must not repeat an event"),
   idempotency_key: idempotencyKey,
 };
 
@@ -175,10 +186,47 @@ export const listQuerySchema = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
 });
 
+const runState = z.enum(RUN_STATES, `must be one of ${RUN_STATES.join(", ")}`);
+
 export const runsListQuerySchema = z.strictObject({
   limit,
   cursor: cursorOf(RUN_ID_RE).optional(),
-  state: z.enum(RUN_STATES, `must be one of ${RUN_STATES.join(", ")}`).optional(),
+  state: runState.optional(),
+});
+
+/** GET /v1/cron/runs/list (SPEC §11): the tenant's runs across its jobs, newest first. */
+export const tenantRunsQuerySchema = z.strictObject({
+  limit,
+  cursor: cursorOf(RUN_ID_RE).optional(),
+  state: runState.optional(),
+  trigger: z.enum(RUN_TRIGGERS, `must be one of ${RUN_TRIGGERS.join(", ")}`).optional(),
+  from: instant.optional().describe("runs created at or after this instant"),
+  to: instant.optional().describe("runs created before this instant"),
+});
+
+/** GET /v1/cron/audit/{id} (SPEC §11): the job's change log, newest first. */
+export const auditQuerySchema = z.strictObject({
+  limit,
+  cursor: cursorOf(AUDIT_ID_RE).optional(),
+});
+
+/** SPEC §11: at most this many runs per bulk replay, and by default this many. */
+export const MAX_BULK_REPLAY = 1000;
+export const DEFAULT_BULK_REPLAY = 100;
+
+/** cron.runs.replay of many runs: the finished runs of a state in [from, to). */
+export const bulkReplaySchema = z.strictObject({
+  state: z
+    .enum(
+      FINISHED_STATES as [RunState, ...RunState[]],
+      `must be a finished state: ${FINISHED_STATES.join(", ")}`,
+    )
+    .optional()
+    .describe('default "failed"'),
+  from: instant.optional().describe("runs whose slot is at or after this instant"),
+  to: instant.optional().describe("runs whose slot is before this instant"),
+  limit: count(1, MAX_BULK_REPLAY).optional().describe(`default ${DEFAULT_BULK_REPLAY}`),
+  idempotency_key: idempotencyKey.optional(),
 });
 
 export const statsQuerySchema = z.strictObject({

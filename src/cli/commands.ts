@@ -1,6 +1,15 @@
 // The commands of the `crondo` CLI: each declares its usage, flags and help, and runs
 // against src/client. Output goes through `Io` so that tests and the bin share it.
-import type { CreateJob, HttpMethod, JobStatus, RunState, UpdateJob } from "../client";
+import type {
+  CreateJob,
+  CronRun,
+  HttpMethod,
+  JobStatus,
+  Page,
+  RunState,
+  RunTrigger,
+  UpdateJob,
+} from "../client";
 import { type Flags, flagHelp, GLOBAL_FLAGS, int, UsageError } from "./args";
 import type { Command, Context } from "./context";
 import { jobsTable, keyValues, runsTable } from "./format";
@@ -92,6 +101,28 @@ const jobAction = (verb: "pause" | "resume", summary: string): Command => ({
     return 0;
   },
 });
+
+/** The flags of a runs page, and its printing (runs ls, runs all). */
+const RUN_PAGE_FLAGS: Flags = {
+  state: { type: "string", value: "STATE", help: "succeeded, failed, running, …" },
+  limit: { type: "string", value: "N", help: "runs per page (1-100, default 20)" },
+  cursor: { type: "string", value: "C", help: "next_cursor of the previous page" },
+};
+const runPageQuery = (ctx: Context) => {
+  const v = ctx.args.values;
+  return {
+    state: v.state as RunState | undefined,
+    limit: int(v.limit as string | undefined, "limit"),
+    cursor: v.cursor as string | undefined,
+  };
+};
+/** A page as text: its items, and how to get the next one. */
+const pageText = <T>(page: Page<T>, items: (list: T[]) => string, none: string) =>
+  page.items.length
+    ? items(page.items) + (page.next_cursor ? `\n(more: --cursor ${page.next_cursor})` : "")
+    : none;
+const printRunPage = (ctx: Context, page: Page<CronRun>) =>
+  print(ctx, page, () => pageText(page, runsTable, "no runs"));
 
 const runAction = (verb: "replay" | "cancel", summary: string): Command => ({
   name: `runs ${verb}`,
@@ -211,25 +242,10 @@ export const COMMANDS: Command[] = [
     name: "runs ls",
     usage: "crondo runs ls CRON_ID [--state STATE] [--limit N] [--cursor C]",
     summary: "list a job's runs, newest first",
-    flags: {
-      state: { type: "string", value: "STATE", help: "succeeded, failed, running, …" },
-      limit: { type: "string", value: "N", help: "runs per page (1-100, default 20)" },
-      cursor: { type: "string", value: "C", help: "next_cursor of the previous page" },
-    },
+    flags: RUN_PAGE_FLAGS,
     positionals: ["CRON_ID"],
     async run(ctx) {
-      const v = ctx.args.values;
-      const page = await ctx.client().runs.list(pos(ctx, 0), {
-        state: v.state as RunState | undefined,
-        limit: int(v.limit as string | undefined, "limit"),
-        cursor: v.cursor as string | undefined,
-      });
-      print(ctx, page, () =>
-        page.items.length
-          ? runsTable(page.items) +
-            (page.next_cursor ? `\n(more: --cursor ${page.next_cursor})` : "")
-          : "no runs",
-      );
+      printRunPage(ctx, await ctx.client().runs.list(pos(ctx, 0), runPageQuery(ctx)));
       return 0;
     },
   },
@@ -247,6 +263,100 @@ export const COMMANDS: Command[] = [
   },
   runAction("replay", "run a finished run again, as a new run (SPEC §11)"),
   runAction("cancel", "cancel a queued, running or retrying run (SPEC §11)"),
+  {
+    name: "runs replay-many",
+    usage: "crondo runs replay-many CRON_ID [--state STATE] [--from ISO] [--to ISO] [--limit N]",
+    summary: "replay a job's finished runs of a state in a time range, oldest first",
+    flags: {
+      ...keyFlag,
+      state: {
+        type: "string",
+        value: "STATE",
+        help: "failed (default), succeeded, skipped, cancelled",
+      },
+      from: { type: "string", value: "ISO", help: "runs whose slot is at or after this instant" },
+      to: { type: "string", value: "ISO", help: "runs whose slot is before this instant" },
+      limit: { type: "string", value: "N", help: "at most N runs (1-1000, default 100)" },
+    },
+    positionals: ["CRON_ID"],
+    async run(ctx) {
+      const v = ctx.args.values;
+      const res = await ctx.client().runs.replayMany(
+        pos(ctx, 0),
+        {
+          state: v.state as RunState | undefined,
+          from: v.from as string | undefined,
+          to: v.to as string | undefined,
+          limit: int(v.limit as string | undefined, "limit"),
+        },
+        mutation(ctx),
+      );
+      print(ctx, res, () => [`${res.replayed} runs queued for replay`, ...res.run_ids].join("\n"));
+      return 0;
+    },
+  },
+  {
+    name: "runs all",
+    usage:
+      "crondo runs all [--state STATE] [--trigger T] [--from ISO] [--to ISO] [--limit N] [--cursor C]",
+    summary: "list the runs of all your jobs, newest first",
+    flags: {
+      ...RUN_PAGE_FLAGS,
+      trigger: { type: "string", value: "T", help: "schedule, manual, backfill or replay" },
+      from: { type: "string", value: "ISO", help: "runs created at or after this instant" },
+      to: { type: "string", value: "ISO", help: "runs created before this instant" },
+    },
+    positionals: [],
+    async run(ctx) {
+      const v = ctx.args.values;
+      const page = await ctx.client().runs.listAll({
+        ...runPageQuery(ctx),
+        trigger: v.trigger as RunTrigger | undefined,
+        from: v.from as string | undefined,
+        to: v.to as string | undefined,
+      });
+      printRunPage(ctx, page);
+      return 0;
+    },
+  },
+  {
+    name: "jobs rotate-secret",
+    usage: "crondo jobs rotate-secret CRON_ID",
+    summary: "a new signing secret; the previous one stays valid for 24 h (SPEC §12)",
+    flags: keyFlag,
+    positionals: ["CRON_ID"],
+    async run(ctx) {
+      const job = await ctx.client().rotateSecret(pos(ctx, 0), mutation(ctx));
+      print(
+        ctx,
+        job,
+        () =>
+          `${job.cron_id} signing_secret ${job.signing_secret} (previous valid until ${job.previous_secret_expires_at})`,
+      );
+      return 0;
+    },
+  },
+  {
+    name: "jobs audit",
+    usage: "crondo jobs audit CRON_ID [--limit N] [--cursor C]",
+    summary: "who changed a job and how, newest first (SPEC §11)",
+    flags: {
+      limit: { type: "string", value: "N", help: "entries per page (1-100, default 20)" },
+      cursor: { type: "string", value: "C", help: "next_cursor of the previous page" },
+    },
+    positionals: ["CRON_ID"],
+    async run(ctx) {
+      const v = ctx.args.values;
+      const page = await ctx.client().audit(pos(ctx, 0), {
+        limit: int(v.limit as string | undefined, "limit"),
+        cursor: v.cursor as string | undefined,
+      });
+      const line = (e: (typeof page.items)[number]) =>
+        `${e.at}  ${e.action.padEnd(13)} ${e.actor.padEnd(16)} ${Object.keys(e.changes).join(", ") || e.subject || ""}`;
+      print(ctx, page, () => pageText(page, (items) => items.map(line).join("\n"), "no entries"));
+      return 0;
+    },
+  },
   {
     name: "preview",
     usage: "crondo preview EXPR [--timezone ZONE] [--count N] [--from ISO]",

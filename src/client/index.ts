@@ -6,11 +6,20 @@
 //   const { items } = await crondo.runs.list(job.cron_id, { limit: 10 });
 import type { z } from "zod";
 import type { ErrorCode, ErrorDetail } from "../api/errors";
-import type { ApiKeySchema, BackfillSchema, JobSummarySchema, OverviewSchema } from "../api/models";
+import type {
+  ApiKeySchema,
+  AuditEntrySchema,
+  BackfillSchema,
+  JobSummarySchema,
+  OverviewSchema,
+  ReplayAcceptedSchema,
+} from "../api/models";
 import type {
   backfillSchema,
+  bulkReplaySchema,
   createJobSchema,
   previewSchema,
+  tenantRunsQuerySchema,
   updateJobSchema,
 } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
@@ -21,7 +30,9 @@ export type {
   HttpMethod,
   JobStatus,
   MisfirePolicy,
+  NotifyEvent,
   OverlapPolicy,
+  PausedReason,
   RunState,
   RunTrigger,
 } from "../job/types";
@@ -30,8 +41,11 @@ export {
   HTTP_METHODS,
   JOB_STATUSES,
   MISFIRE_POLICIES,
+  NOTIFY_EVENTS,
   OVERLAP_POLICIES,
+  PAUSED_REASONS,
   RUN_STATES,
+  RUN_TRIGGERS,
   SKIP_REASONS,
   type SkipReason,
 } from "../job/types";
@@ -49,6 +63,18 @@ export type JobSummary = z.infer<typeof JobSummarySchema>;
 export type CronListItem = CronRecord & { summary: JobSummary };
 /** The tenant overview (`overview()`): runs per minute, fire lag over time, next fires. */
 export type Overview = z.infer<typeof OverviewSchema>;
+/** A bulk replay (SPEC §11): which finished runs of a job to run again. */
+export type BulkReplayRequest = Omit<z.input<typeof bulkReplaySchema>, "idempotency_key">;
+export type ReplayAccepted = z.infer<typeof ReplayAcceptedSchema>;
+/** Filters of the tenant-wide runs list (SPEC §11). */
+export type TenantRunsQuery = Partial<
+  Omit<z.output<typeof tenantRunsQuerySchema>, "limit" | "cursor"> & {
+    limit: number;
+    cursor: string;
+  }
+>;
+/** One entry of a job's audit log (SPEC §11). */
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -193,6 +219,22 @@ export class CrondoClient {
       options,
     );
   }
+  /** A new signing secret; the previous one keeps signing beside it for 24 h (SPEC §12). */
+  rotateSecret(cronId: string, options?: MutationOptions) {
+    return this.call<CronRecord>(
+      "POST",
+      `/rotate-secret/${encodeURIComponent(cronId)}`,
+      {},
+      options,
+    );
+  }
+  /** The job's change log, newest first (SPEC §11). */
+  audit(cronId: string, params: { limit?: number; cursor?: string } = {}) {
+    return this.call<Page<AuditEntry>>(
+      "GET",
+      `/audit/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
+    );
+  }
   preview(request: PreviewRequest) {
     return this.call<Preview>("POST", "/preview", request);
   }
@@ -245,17 +287,9 @@ export class CrondoClient {
         `/runs/list/${encodeURIComponent(cronId)}${CrondoClient.query(params)}`,
       ),
     /** The tenant's runs across all its jobs, newest first (SPEC §11). */
-    listAll: (
-      params: {
-        limit?: number;
-        cursor?: string;
-        state?: RunState;
-        trigger?: RunTrigger;
-        from?: string;
-        to?: string;
-      } = {},
-    ) => this.call<Page<CronRun>>("GET", `/runs/list${CrondoClient.query(params)}`),
-    /** A new run of a finished one (SPEC §11; servers without the route answer 404). */
+    listAll: (params: TenantRunsQuery = {}) =>
+      this.call<Page<CronRun>>("GET", `/runs/list${CrondoClient.query(params)}`),
+    /** A new run of a finished one (SPEC §11): 409 RUN_IN_PROGRESS for one in progress. */
     replay: (cronId: string, runId: string, options?: MutationOptions) =>
       this.call<CronRun>(
         "POST",
@@ -263,7 +297,18 @@ export class CrondoClient {
         {},
         options,
       ),
-    /** Cancels a queued, running or retrying run (SPEC §11; 404 where not served yet). */
+    /**
+     * Replays the job's finished runs in `state` (default failed) whose slot is in
+     * [from, to), oldest first, one after another (SPEC §11); answers 202 at once.
+     */
+    replayMany: (cronId: string, request: BulkReplayRequest = {}, options?: MutationOptions) =>
+      this.call<ReplayAccepted>(
+        "POST",
+        `/runs/replay/${encodeURIComponent(cronId)}`,
+        request,
+        options,
+      ),
+    /** Cancels a queued, running or retrying run (SPEC §11): 409 RUN_FINISHED for a finished one. */
     cancel: (cronId: string, runId: string, options?: MutationOptions) =>
       this.call<CronRun>(
         "POST",

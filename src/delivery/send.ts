@@ -1,4 +1,6 @@
-import type { AttemptResult, JobConfig, RunRow } from "../job/types";
+import { signingSecrets } from "../job/core";
+import type { Notification } from "../job/outbox";
+import type { AttemptResult, JobConfig, JobState } from "../job/types";
 import { signatureHeader } from "../lib/signature";
 import { iso } from "../lib/time";
 import { VERSION } from "../lib/version";
@@ -9,7 +11,8 @@ export const MAX_REDIRECTS = 5;
 export const RESPONSE_BODY_LIMIT = 4096;
 const MAX_RETRY_AFTER_SECONDS = 3600;
 
-export interface DeliveryJob {
+export interface DeliveryJob
+  extends Partial<Pick<JobState, "previous_secret" | "previous_secret_expires_at">> {
   cron_id: string;
   signing_secret: string;
   config: Pick<JobConfig, "url" | "method" | "payload" | "headers" | "timeout_seconds">;
@@ -34,10 +37,7 @@ export async function buildRequest(job: DeliveryJob, info: AttemptInfo, now: num
   headers.set("X-Cron-Attempt", String(info.attempt));
   headers.set("X-Cron-Scheduled-At", iso(info.scheduled_for)!);
   headers.set("Idempotency-Key", info.run_id);
-  headers.set(
-    "X-Cron-Signature",
-    await signatureHeader(job.signing_secret, body, Math.floor(now / 1000)),
-  );
+  headers.set("X-Cron-Signature", await signatureHeader(secretsOf(job, now), body, unix(now)));
   return { method, headers, body: body || undefined };
 }
 
@@ -218,60 +218,68 @@ function notSent(error: string): AttemptResult {
   };
 }
 
-/** The body of the failure notification (SPEC §4). */
-export function failureEvent(
-  job: { cron_id: string; config: Pick<JobConfig, "name" | "url"> },
-  row: RunRow,
-) {
-  return {
-    type: "cron.run.failed",
-    cron_id: job.cron_id,
-    run_id: row.run_id,
-    name: job.config.name,
-    url: job.config.url,
-    scheduled_for: iso(row.scheduled_for),
-    attempts: row.attempts,
-    response_status: row.response_status,
-    error: row.error,
-    finished_at: iso(row.finished_at),
-  };
-}
-
-/** One signed POST to on_failure_webhook; best effort, 10 s, no redirects. */
-export async function notifyFailure(
-  job: DeliveryJob & { config: Pick<JobConfig, "name" | "on_failure_webhook"> },
-  row: RunRow,
-  opts: SendOptions,
-): Promise<{ ok: boolean; status: number | null; error: string | null }> {
-  const target = job.config.on_failure_webhook;
-  if (!target) return { ok: true, status: null, error: null };
-  const guard = checkTargetUrl(target, { allowPrivate: opts.allowPrivate });
-  if (!guard.ok) return { ok: false, status: null, error: guard.reason };
-  const body = JSON.stringify(failureEvent(job, row));
+/**
+ * One signed POST of a notification (SPEC §12): 10 s, no redirects, the URL guard checked
+ * again. "refused": the guard refused the target (a retry cannot help).
+ */
+export async function sendNotification(
+  job: Pick<
+    DeliveryJob,
+    "cron_id" | "signing_secret" | "previous_secret" | "previous_secret_expires_at"
+  >,
+  event: Pick<Notification, "id" | "type" | "target" | "body">,
+  opts: SendOptions & { timeoutMs: number },
+): Promise<{
+  outcome: "delivered" | "failed" | "refused";
+  status: number | null;
+  error: string | null;
+}> {
+  const guard = checkTargetUrl(event.target, { allowPrivate: opts.allowPrivate });
+  if (!guard.ok) return { outcome: "refused", status: null, error: guard.reason };
   const now = Date.now();
   const place = opts.acquire?.() ?? { release: () => {} };
-  if ("refused" in place) return { ok: false, status: null, error: place.refused };
+  if ("refused" in place) return { outcome: "failed", status: null, error: place.refused };
   try {
     const res = await (opts.fetcher ?? fetch)(guard.url.toString(), {
       method: "POST",
       redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
+      signal: opts.signal
+        ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
+        : AbortSignal.timeout(opts.timeoutMs),
       headers: {
         "Content-Type": "application/json",
         "User-Agent": `crondo/${VERSION}`,
         "X-Cron-Id": job.cron_id,
-        "X-Cron-Run-Id": row.run_id,
-        "X-Cron-Event": "cron.run.failed",
-        "Idempotency-Key": `${row.run_id}:failed`,
-        "X-Cron-Signature": await signatureHeader(job.signing_secret, body, Math.floor(now / 1000)),
+        "X-Cron-Event": event.type,
+        "X-Cron-Event-Id": event.id,
+        "Idempotency-Key": event.id,
+        "X-Cron-Signature": await signatureHeader(secretsOf(job, now), event.body, unix(now)),
       },
-      body,
+      body: event.body,
     });
     res.body?.cancel().catch(() => {});
-    return { ok: res.ok, status: res.status, error: res.ok ? null : `HTTP ${res.status}` };
+    return res.ok
+      ? { outcome: "delivered", status: res.status, error: null }
+      : { outcome: "failed", status: res.status, error: `HTTP ${res.status}` };
   } catch (e) {
-    return { ok: false, status: null, error: e instanceof Error ? e.message : String(e) };
+    return { outcome: "failed", status: null, error: e instanceof Error ? e.message : String(e) };
   } finally {
     place.release();
   }
 }
+
+const unix = (ms: number) => Math.floor(ms / 1000);
+
+/** The secrets a request is signed with at `now` (two while a rotation overlaps). */
+const secretsOf = (
+  job: Pick<DeliveryJob, "signing_secret" | "previous_secret" | "previous_secret_expires_at">,
+  now: number,
+) =>
+  signingSecrets(
+    {
+      signing_secret: job.signing_secret,
+      previous_secret: job.previous_secret ?? null,
+      previous_secret_expires_at: job.previous_secret_expires_at ?? null,
+    },
+    now,
+  );

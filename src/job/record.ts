@@ -10,7 +10,9 @@ import {
   JOB_STATUSES,
   type JobState,
   MISFIRE_POLICIES,
+  NOTIFY_EVENTS,
   OVERLAP_POLICIES,
+  PAUSED_REASONS,
   RUN_STATES,
   RUN_TRIGGERS,
   type RunRow,
@@ -64,14 +66,30 @@ export const CronRecordSchema = z
       .int()
       .default(CONFIG_DEFAULTS.catchup_window_seconds)
       .describe("missed slots older than this are only counted"),
+    // SPEC §11–§12. Index rows written before these fields existed read with defaults.
+    pause_after_failures: z
+      .int()
+      .nullable()
+      .default(CONFIG_DEFAULTS.pause_after_failures)
+      .describe("the job pauses itself after this many consecutive failed runs"),
+    notify_url: z.string().nullable().default(CONFIG_DEFAULTS.notify_url),
+    notify_events: z.array(z.enum(NOTIFY_EVENTS)).default(() => [...CONFIG_DEFAULTS.notify_events]),
     enabled: z.boolean(),
     status: z.enum(JOB_STATUSES),
+    paused_reason: z
+      .enum(PAUSED_REASONS)
+      .nullable()
+      .default(null)
+      .describe('"manual" (a pause call), "consecutive_failures" (pause_after_failures), null'),
     next_run_at: isoOrNull.describe("when the next slot fires (its slot plus jitter)"),
     last_run_at: isoOrNull,
     last_run_state: z.enum(RUN_STATES).nullable(),
     run_count: z.int(),
     consecutive_failures: z.int(),
     signing_secret: z.string().describe("HMAC-SHA256 key of X-Cron-Signature"),
+    previous_secret_expires_at: isoOrNull
+      .default(null)
+      .describe("after rotate-secret: until when the previous secret also signs"),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
@@ -112,6 +130,7 @@ export const CronRunSchema = z
       .nullable()
       .describe("why a skipped run was skipped (SPEC §6); null otherwise"),
     backfill_id: z.string().nullable().describe("the backfill this run belongs to, or null"),
+    replay_of: z.string().nullable().describe("the run this one replays (trigger replay), or null"),
   })
   .meta({ id: "CronRun" });
 
@@ -146,14 +165,19 @@ export function toCronRecord(s: JobState) {
     exclude_dates: c.exclude_dates,
     misfire_policy: c.misfire_policy,
     catchup_window_seconds: c.catchup_window_seconds,
+    pause_after_failures: c.pause_after_failures,
+    notify_url: c.notify_url,
+    notify_events: c.notify_events,
     enabled: s.status === "active",
     status: s.status,
+    paused_reason: s.status === "paused" ? s.paused_reason : null,
     next_run_at: iso(s.next_run_at),
     last_run_at: iso(s.last_run_at),
     last_run_state: s.last_run_state,
     run_count: s.run_count,
     consecutive_failures: s.consecutive_failures,
     signing_secret: s.signing_secret,
+    previous_secret_expires_at: iso(s.previous_secret_expires_at),
     created_at: iso(s.created_at),
     updated_at: iso(s.updated_at),
   };
@@ -181,6 +205,7 @@ export function toCronRun(r: RunRow) {
     missed_slots: r.missed_slots,
     skip_reason: r.skip_reason ?? null,
     backfill_id: r.backfill_id ?? null,
+    replay_of: r.replay_of ?? null,
   };
 }
 export type CronRun = ReturnType<typeof toCronRun>;

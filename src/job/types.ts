@@ -4,7 +4,7 @@ export const HTTP_METHODS = ["POST", "GET", "PUT", "PATCH", "DELETE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const OVERLAP_POLICIES = ["allow", "skip", "queue", "buffer_one", "replace"] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
-export const RUN_TRIGGERS = ["schedule", "manual", "backfill"] as const;
+export const RUN_TRIGGERS = ["schedule", "manual", "backfill", "replay"] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 /** What happens to slots that passed unfired (SPEC §5, §10). */
 export const MISFIRE_POLICIES = ["run_once", "run_all", "skip"] as const;
@@ -26,6 +26,18 @@ export const SKIP_REASONS = ["overlap", "concurrency_limit", "queue_full", "capa
 export type SkipReason = (typeof SKIP_REASONS)[number];
 export const JOB_STATUSES = ["active", "paused", "completed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** Why a job is paused (SPEC §11): a pause call, or pause_after_failures. */
+export const PAUSED_REASONS = ["manual", "consecutive_failures"] as const;
+export type PausedReason = (typeof PAUSED_REASONS)[number];
+/** The events a job's notify_url may receive (SPEC §12). */
+export const NOTIFY_EVENTS = [
+  "run.failed",
+  "run.succeeded",
+  "run.recovered",
+  "job.paused",
+  "job.completed",
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -59,6 +71,11 @@ export interface JobConfig {
   misfire_policy: MisfirePolicy;
   /** A missed slot older than this when crondo wakes is only counted, never run. */
   catchup_window_seconds: number;
+  /** SPEC §11: the job pauses itself after this many consecutive failed runs (or never). */
+  pause_after_failures: number | null;
+  /** SPEC §12: where the job's events go, and which. */
+  notify_url: string | null;
+  notify_events: NotifyEvent[];
 }
 
 export interface AttemptLogEntry {
@@ -92,6 +109,8 @@ export interface ActiveRun {
   /** Runs of a lane (catch-up of run_all, a backfill) go one at a time, beside the slots. */
   lane: LaneKind | null;
   backfill_id: string | null;
+  /** The run this one replays (trigger "replay"), or null. */
+  replay_of: string | null;
   started_at: number;
   missed_slots: number;
   state: "running" | "retrying";
@@ -117,7 +136,15 @@ export interface QueuedRun {
   queued_at: number;
 }
 
-export type LaneKind = "catchup" | "backfill";
+export type LaneKind = "catchup" | "backfill" | "replay";
+
+/** A run of a bulk replay waiting for its turn (recorded queued under its own run id). */
+export interface ReplayItem {
+  run_id: string;
+  replay_of: string;
+  scheduled_for: number;
+  queued_at: number;
+}
 
 /**
  * Slots delivered one after another, one run in flight at a time, beside the job's
@@ -141,6 +168,8 @@ export interface JobState {
   signing_secret: string;
   config: JobConfig;
   status: JobStatus;
+  /** Why the job is paused; null while it is not. */
+  paused_reason: PausedReason | null;
   /** When the next slot fires (its slot plus jitter), or null (paused, completed). */
   next_run_at: number | null;
   /** The nominal slot that fires at next_run_at. */
@@ -154,6 +183,11 @@ export interface JobState {
   /** The most recently started run: only its outcome becomes last_run_state. */
   last_run_id: string | null;
   consecutive_failures: number;
+  /** consecutive_failures when the job was last resumed: pause_after_failures counts from it. */
+  failures_at_resume: number;
+  /** SPEC §12 rotation: the previous signing secret and until when it still signs, or null. */
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
   active: ActiveRun[];
   queue: QueuedRun[];
   /** Missed slots not yet reported: the next run started from the schedule counts them. */
@@ -168,6 +202,8 @@ export interface JobState {
    * its own limit); `skips` in a row double the wait. Absent or null: none.
    */
   capacity_backoff?: { until: number; skips: number } | null;
+  /** Bulk replays waiting, oldest first: delivered one after another (SPEC §11). */
+  replays: ReplayItem[];
   created_at: number;
   updated_at: number;
 }
@@ -193,5 +229,6 @@ export interface RunRow {
   missed_slots: number;
   skip_reason: SkipReason | null;
   backfill_id: string | null;
+  replay_of: string | null;
   created_at: number;
 }

@@ -4,7 +4,15 @@
 // crosses the Durable Object RPC boundary intact (class identity would not).
 
 /** Why an operation below the edge did not happen. */
-export const FAILURE_CODES = ["NOT_FOUND", "QUOTA_EXCEEDED", "INVALID_INPUT", "INTERNAL"] as const;
+export const FAILURE_CODES = [
+  "NOT_FOUND",
+  "QUOTA_EXCEEDED",
+  "INVALID_INPUT",
+  // SPEC §11: a replay of a run still in progress; a cancel of a finished one.
+  "RUN_IN_PROGRESS",
+  "RUN_FINISHED",
+  "INTERNAL",
+] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
 export interface Failure {

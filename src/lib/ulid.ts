@@ -33,13 +33,21 @@ export function ulid(now: number = Date.now()): string {
     lastTime = now;
   }
   lastRandom = random;
+  return ulidTime(now) + random.map((d) => ALPHABET[d]).join("");
+}
+
+/**
+ * The time part of a ULID minted at `ms` (10 characters). Ids minted at or after `ms`
+ * sort at or after it, ids minted before it sort before it: a time range is an id range.
+ */
+export function ulidTime(ms: number): string {
   let time = "";
-  let t = now;
+  let t = Math.max(0, Math.floor(ms));
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  return time + random.map((d) => ALPHABET[d]).join("");
+  return time;
 }
 
 // The id patterns, spelled once: whole ids, and ids found inside a longer text (a path).
@@ -54,3 +62,7 @@ export const newCronId = (now?: number) => `cron_${ulid(now)}`;
 export const newRunId = (now?: number) => `run_${ulid(now)}`;
 export const BACKFILL_ID_RE = new RegExp(`^bf_${ULID_PATTERN}$`);
 export const newBackfillId = (now?: number) => `bf_${ulid(now)}`;
+export const AUDIT_ID_RE = new RegExp(`^aud_${ULID_PATTERN}$`);
+export const newAuditId = (now?: number) => `aud_${ulid(now)}`;
+export const EVENT_ID_RE = new RegExp(`^evt_${ULID_PATTERN}$`);
+export const newEventId = (now?: number) => `evt_${ulid(now)}`;

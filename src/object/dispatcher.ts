@@ -1,9 +1,9 @@
 // The attempts of one job that are in flight: sending each over the network,
 // reporting its result back, and aborting them all when the job is deleted.
 import { outbound } from "../delivery/capacity";
-import { notifyFailure, type SendOptions, sendAttempt } from "../delivery/send";
+import { type SendOptions, sendAttempt } from "../delivery/send";
 import type { Config } from "../env";
-import type { AttemptResult, JobState, RunRow } from "../job/types";
+import type { AttemptResult, JobState } from "../job/types";
 import { log } from "../lib/log";
 
 interface InFlight {
@@ -22,7 +22,7 @@ export class Dispatcher {
   }
 
   /** Options of every request: the URL guard, and a place among the isolate's in flight. */
-  private options(): SendOptions {
+  sendOptions(): SendOptions {
     const { allowPrivateTargets, maxRequestsInFlight } = this.config();
     return {
       allowPrivate: allowPrivateTargets,
@@ -30,7 +30,7 @@ export class Dispatcher {
     };
   }
 
-  /** Everything in flight now (attempts and notifications). */
+  /** Every attempt in flight now. */
   inFlight(): Promise<void>[] {
     return [...this.inflight.values()].map((f) => f.done);
   }
@@ -52,7 +52,7 @@ export class Dispatcher {
     const done = sendAttempt(
       job,
       { run_id, attempt, scheduled_for: run.scheduled_for },
-      { ...this.options(), signal: abort.signal, sendAt: at },
+      { ...this.sendOptions(), signal: abort.signal, sendAt: at },
     )
       .then(async (result) => {
         log("run.attempt", {
@@ -74,19 +74,10 @@ export class Dispatcher {
     this.inflight.set(key, { done, abort });
   }
 
-  /** The signed failure webhook of a run that finally failed (SPEC §4). */
-  notifyFailure(job: JobState, row: RunRow): void {
-    const key = `${row.run_id}#notify`;
-    const done = notifyFailure(job, row, this.options())
-      .then((r) => log("run.failure_webhook", { cron_id: job.cron_id, run_id: row.run_id, ...r }))
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, { done, abort: new AbortController() });
-  }
-
   /** Aborts the attempt of `run_id` in flight (waiting or sent), if there is one. */
   abort(run_id: string, reason: string): void {
     for (const [key, { abort }] of this.inflight) {
-      if (key.startsWith(`${run_id}#`) && !key.endsWith("#notify")) abort.abort(reason);
+      if (key.startsWith(`${run_id}#`)) abort.abort(reason);
     }
   }
 

@@ -5,22 +5,40 @@
 // its initial state, claims its quota slot and writes its index row itself.
 import { DurableObject } from "cloudflare:workers";
 import { configOf, type Env } from "../env";
+import {
+  type AuditAction,
+  type AuditEntry,
+  auditEntry,
+  type ChangeBy,
+  systemEntry,
+} from "../job/audit";
 import * as core from "../job/core";
+import { notificationsOf } from "../job/outbox";
 import { type CronRecord, type CronRun, toCronRecord, toCronRun } from "../job/record";
-import type { JobConfig, JobState, RunRow } from "../job/types";
+import {
+  FINISHED_STATES,
+  type JobConfig,
+  type JobState,
+  type RunRow,
+  type RunState,
+} from "../job/types";
 import { randomToken } from "../lib/crypto";
 import { log } from "../lib/log";
 import { failure, type Outcome, success } from "../lib/outcome";
 import { iso } from "../lib/time";
-import { newBackfillId, newRunId } from "../lib/ulid";
+import { newAuditId, newBackfillId, newEventId, newRunId } from "../lib/ulid";
+import { deleteAuditOfJob, insertAuditStatement } from "../store/audit";
 import { deleteJobCounters } from "../store/counters";
 import { claimJobSlot, deleteJobRow, indexRowOf } from "../store/jobs";
-import { deleteRunsOfJob } from "../store/runs";
+import { runsToReplay } from "../store/run-queries";
+import { deleteRunsOfJob, getRun } from "../store/runs";
 import { Dispatcher } from "./dispatcher";
 import { HistoryWriter } from "./history-writer";
+import { Notifier } from "./notifier";
 import { JobStorage } from "./storage";
 
 const notFound = () => failure("NOT_FOUND", "cron job not found");
+const runNotFound = () => failure("NOT_FOUND", "run not found");
 
 /**
  * Pre-armed firing (issue 14): the alarm of a slot is set this long before it; the
@@ -39,6 +57,21 @@ export interface BackfillAccepted {
   last_slot: string;
 }
 
+/** The answer to a bulk replay (202, SPEC §11). */
+export interface ReplayAccepted {
+  cron_id: string;
+  replayed: number;
+  run_ids: string[];
+}
+
+/** Which finished runs a bulk replay repeats (times in epoch ms). */
+export interface ReplayRequest {
+  state: RunState;
+  from?: number;
+  to?: number;
+  limit: number;
+}
+
 /** What the create route hands over: a validated configuration for a new id. */
 export interface CreateRequest {
   cron_id: string;
@@ -52,19 +85,28 @@ export class JobObject extends DurableObject<Env> {
   private readonly storage: JobStorage;
   private readonly dispatcher: Dispatcher;
   private readonly history: HistoryWriter;
+  private readonly notifier: Notifier;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new JobStorage(ctx.storage, PRE_ARM_MS);
     this.dispatcher = new Dispatcher(() => configOf(this.env));
     this.history = new HistoryWriter(env.DB, () => this.job?.cron_id);
+    this.notifier = new Notifier(
+      this.storage,
+      () => this.job,
+      () => this.dispatcher.sendOptions(),
+    );
     ctx.blockConcurrencyWhile(async () => {
-      this.job = await this.storage.load();
+      const loaded = await this.storage.load();
+      this.job = loaded?.state ?? null;
+      this.notifier.loaded(loaded?.outbox ?? []);
       // Attempts persisted as in flight belonged to a previous instance: nobody
       // will report them any more, so they count as failed (and are retried).
       if (this.job?.active.some((r) => r.state === "running")) {
         await this.commit(core.recover(this.job, this.coreCtx()));
       }
+      this.notifier.pump();
     });
   }
 
@@ -97,7 +139,7 @@ export class JobObject extends DurableObject<Env> {
   // ------------------------------------------------------------ RPC (called by the Worker)
 
   /** Creates the job: its initial state, its quota slot (the index row) and its storage. */
-  async create(req: CreateRequest): Promise<Outcome<CronRecord>> {
+  async create(req: CreateRequest, by: ChangeBy): Promise<Outcome<CronRecord>> {
     if (this.job) return failure("INTERNAL", "job id already in use");
     const { jobQuota } = configOf(this.env);
     const { state } = core.createJob({ ...req, signing_secret: randomToken("whsec_") }, Date.now());
@@ -113,6 +155,7 @@ export class JobObject extends DurableObject<Env> {
       await deleteJobRow(this.env.DB, state.cron_id); // give the slot back
       throw e;
     }
+    await this.audit(auditEntry("create", null, state, by, state.created_at));
     return success(toCronRecord(state));
   }
 
@@ -121,32 +164,108 @@ export class JobObject extends DurableObject<Env> {
     return job ? success(toCronRecord(job)) : notFound();
   }
 
-  async update(tenantId: string, patch: core.ConfigPatch): Promise<Outcome<CronRecord>> {
+  async update(
+    tenantId: string,
+    patch: core.ConfigPatch,
+    by: ChangeBy,
+    action: "update" | "retention.set" = "update",
+  ): Promise<Outcome<CronRecord>> {
     const job = await this.current(tenantId);
     if (!job) return notFound();
     const step = core.update(job, patch, Date.now());
     // The window as a whole: a new end_at against the stored start_at, and so on.
     const problem = core.windowProblem(step.state.config);
     if (problem) return failure("INVALID_INPUT", `end_at ${problem.message}`, problem.path);
-    return this.mutate(step);
+    return this.mutate(job, step, by, action);
   }
 
-  async pause(tenantId: string): Promise<Outcome<CronRecord>> {
+  async pause(tenantId: string, by: ChangeBy): Promise<Outcome<CronRecord>> {
     const job = await this.current(tenantId);
-    return job ? this.mutate(core.pause(job, Date.now())) : notFound();
+    return job ? this.mutate(job, core.pause(job, Date.now()), by, "pause") : notFound();
   }
 
-  async resume(tenantId: string): Promise<Outcome<CronRecord>> {
+  async resume(tenantId: string, by: ChangeBy): Promise<Outcome<CronRecord>> {
     const job = this.owned(tenantId);
-    return job ? this.mutate(core.resume(job, Date.now())) : notFound();
+    return job ? this.mutate(job, core.resume(job, Date.now()), by, "resume") : notFound();
   }
 
-  async trigger(tenantId: string): Promise<Outcome<CronRun>> {
+  /** cron.rotate-secret (SPEC §12): a new secret; the previous one signs beside it for 24 h. */
+  async rotateSecret(tenantId: string, by: ChangeBy): Promise<Outcome<CronRecord>> {
+    const job = await this.current(tenantId);
+    if (!job) return notFound();
+    const step = core.rotateSecret(job, randomToken("whsec_"), Date.now());
+    return this.mutate(job, step, by, "rotate-secret");
+  }
+
+  async trigger(tenantId: string, by: ChangeBy): Promise<Outcome<CronRun>> {
     const job = await this.current(tenantId);
     if (!job) return notFound();
     const step = core.trigger(job, this.coreCtx());
     await this.commit(step, true);
     await this.history.settled(); // the run is visible to runs.get once we answer
+    await this.audit(auditEntry("trigger", job, step.state, by, Date.now(), step.row.run_id));
+    return success(toCronRun(step.row));
+  }
+
+  /** cron.runs.replay of one finished run (SPEC §11): a new run, now. */
+  async replay(tenantId: string, runId: string, by: ChangeBy): Promise<Outcome<CronRun>> {
+    const job = await this.current(tenantId);
+    if (!job) return notFound();
+    if (core.inProgress(job, runId)) return inProgressFailure(runId);
+    await this.history.settled(); // the original's last row has landed
+    const original = await getRun(this.env.DB, tenantId, job.cron_id, runId);
+    if (!original) return runNotFound();
+    if (!FINISHED_STATES.includes(original.state)) return inProgressFailure(runId);
+    // The job as it is now: events may have been handled while D1 answered.
+    const now = this.owned(tenantId);
+    if (!now) return notFound();
+    const step = core.replay(now, original, this.coreCtx());
+    await this.commit(step, true);
+    await this.history.settled();
+    await this.audit(auditEntry("replay", now, step.state, by, Date.now(), step.row.run_id));
+    return success(toCronRun(step.row));
+  }
+
+  /** cron.runs.replay of many (SPEC §11): the matching finished runs, oldest first, in turn. */
+  async replayMany(
+    tenantId: string,
+    req: ReplayRequest,
+    by: ChangeBy,
+  ): Promise<Outcome<ReplayAccepted>> {
+    const job = await this.current(tenantId);
+    if (!job) return notFound();
+    await this.history.settled();
+    const originals = await runsToReplay(this.env.DB, job.cron_id, req);
+    // The job as it is now: events may have been handled while D1 answered.
+    const now = this.owned(tenantId);
+    if (!now) return notFound();
+    if (now.replays.length + originals.length > core.MAX_REPLAYS_WAITING) {
+      const max = core.MAX_REPLAYS_WAITING;
+      return failure("QUOTA_EXCEEDED", `this job would have more than ${max} replays waiting`);
+    }
+    const step = core.replayMany(now, originals, this.coreCtx());
+    await this.commit(step, true);
+    await this.history.settled();
+    const subject = step.run_ids.length > 0 ? step.run_ids.join(",") : null;
+    await this.audit(auditEntry("replay", now, step.state, by, Date.now(), subject));
+    return success({ cron_id: job.cron_id, replayed: step.run_ids.length, run_ids: step.run_ids });
+  }
+
+  /** cron.runs.cancel (SPEC §11): a queued, running or retrying run ends cancelled. */
+  async cancel(tenantId: string, runId: string, by: ChangeBy): Promise<Outcome<CronRun>> {
+    const job = await this.current(tenantId);
+    if (!job) return notFound();
+    const step = core.cancel(job, runId, `cancelled by ${by.actor}`, this.coreCtx());
+    if (!step.found || step.row === null) {
+      await this.history.settled();
+      const row = await getRun(this.env.DB, tenantId, job.cron_id, runId);
+      return row
+        ? failure("RUN_FINISHED", `run ${runId} has already finished (${row.state})`)
+        : runNotFound();
+    }
+    await this.commit(step, true);
+    await this.history.settled();
+    await this.audit(auditEntry("cancel", job, step.state, by, Date.now(), runId));
     return success(toCronRun(step.row));
   }
 
@@ -154,6 +273,7 @@ export class JobObject extends DurableObject<Env> {
   async backfill(
     tenantId: string,
     range: { from: number; to: number },
+    by: ChangeBy,
   ): Promise<Outcome<BackfillAccepted>> {
     const job = await this.current(tenantId);
     if (!job) return notFound();
@@ -179,6 +299,7 @@ export class JobObject extends DurableObject<Env> {
     );
     await this.commit(step, true);
     await this.history.settled();
+    await this.audit(auditEntry("backfill", job, step.state, by, Date.now(), backfill_id));
     return success({
       cron_id: job.cron_id,
       backfill_id,
@@ -193,11 +314,14 @@ export class JobObject extends DurableObject<Env> {
     if (!job) return notFound();
     this.job = null;
     this.dispatcher.abortAll();
+    this.notifier.stop();
     this.history.drop();
     await this.history.settled(); // let history writes already sent land before the delete
+    await this.audits; // and audit entries
     await this.storage.deleteAll();
     await deleteJobRow(this.env.DB, job.cron_id);
     await deleteRunsOfJob(this.env.DB, job.cron_id);
+    await deleteAuditOfJob(this.env.DB, job.cron_id);
     await deleteJobCounters(this.env.DB, job.tenant_id, job.cron_id);
     log("job.deleted", { tenant_id: job.tenant_id, cron_id: job.cron_id });
     return success({ cron_id: job.cron_id, deleted: true as const });
@@ -209,7 +333,7 @@ export class JobObject extends DurableObject<Env> {
    */
   async ensureAlarm(overdueMs = 5 * 60_000): Promise<{ cron_id: string | null; rearmed: boolean }> {
     if (!this.job) return { cron_id: null, rearmed: false };
-    const want = core.wakeAt(this.job, PRE_ARM_MS);
+    const want = this.storage.wakeAt(this.job); // the outbox's head included
     const rearmed = await this.storage.rearmIfLost(want, Date.now(), overdueMs);
     this.history.indexUnknown();
     this.history.record(this.job, [], true);
@@ -222,10 +346,12 @@ export class JobObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     if (!this.job) return;
     await this.commit(core.wake(this.job, this.coreCtx()));
+    this.notifier.pump(); // a notification due (a retry, or one cut short by a restart)
     // Every attempt in flight, not only those this wake-up started: a job at its limit
     // does not wake for each slot (src/job/core/decision.ts), so this handler is what
     // keeps the object alive for its slow targets until the next wake-up.
-    const started = this.dispatcher.inFlight();
+    const sending = this.notifier.inFlight();
+    const started = [...this.dispatcher.inFlight(), ...(sending ? [sending] : [])];
     if (started.length === 0) return;
     const hold = core.alarmHoldMs(this.job ? core.wakeAt(this.job, PRE_ARM_MS) : null, Date.now());
     if (hold <= 0) return;
@@ -241,20 +367,54 @@ export class JobObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------ effects
 
-  private async mutate(step: core.Step): Promise<Outcome<CronRecord>> {
+  private async mutate(
+    before: JobState,
+    step: core.Step,
+    by: ChangeBy,
+    action: AuditAction,
+  ): Promise<Outcome<CronRecord>> {
     await this.commit(step, true);
     await this.history.settled();
+    // A call that changed nothing (a pause of a paused job) leaves no entry.
+    if (step.state !== before)
+      await this.audit(auditEntry(action, before, step.state, by, Date.now()));
     return success(toCronRecord(step.state));
+  }
+
+  /** Audit entries, chained so that they land in order (remove waits for them). */
+  private audits: Promise<void> = Promise.resolve();
+
+  /** Writes an audit entry (SPEC §11); resolves once it has landed (or failed, logged). */
+  private audit(entry: AuditEntry, job: JobState | null = this.job): Promise<void> {
+    if (!job) return Promise.resolve();
+    const stmt = insertAuditStatement(
+      this.env.DB,
+      newAuditId(entry.at),
+      job.cron_id,
+      job.tenant_id,
+      entry,
+    );
+    this.audits = this.audits.then(async () => {
+      try {
+        await stmt.run();
+      } catch (e) {
+        log("audit.write_failed", { cron_id: job.cron_id, action: entry.action, error: String(e) });
+      }
+    });
+    return this.audits;
   }
 
   /**
    * Saves the state (and the alarm) before any effect: the output gate holds the
    * attempts started here until the write is durable, so a slot fires once. `urgent`
-   * history writes are sent at once (an API call answers after them).
+   * history writes are sent at once (an API call answers after them). Notifications
+   * go into the outbox in the same write, and are sent after it.
    */
   private async commit(step: core.Step, urgent = false): Promise<void> {
+    const before = this.job;
     this.job = step.state;
-    await this.storage.save(step.state);
+    const events = notificationsOf(step.state, step.effects, Date.now(), newEventId);
+    await this.storage.save(step.state, events.length > 0 ? this.notifier.add(events) : undefined);
     const rows: RunRow[] = [];
     for (const effect of step.effects) {
       if (effect.type === "write_run") rows.push(effect.row);
@@ -262,9 +422,12 @@ export class JobObject extends DurableObject<Env> {
         this.startAttempt(effect.run_id, effect.attempt, effect.at);
       else if (effect.type === "abort_attempt")
         this.dispatcher.abort(effect.run_id, "the run was cancelled");
-      else this.dispatcher.notifyFailure(this.job, effect.row);
     }
     this.history.record(step.state, rows, urgent);
+    if (events.length > 0) this.notifier.pump();
+    // A change crondo made by itself (a pause after pause_after_failures) is audited too.
+    const system = before ? systemEntry(before, step.state, Date.now()) : null;
+    if (system) void this.audit(system, step.state);
   }
 
   private startAttempt(run_id: string, attempt: number, at: number): void {
@@ -274,3 +437,9 @@ export class JobObject extends DurableObject<Env> {
     });
   }
 }
+
+const inProgressFailure = (runId: string) =>
+  failure(
+    "RUN_IN_PROGRESS",
+    `run ${runId} is still in progress: only a finished run can be replayed`,
+  );

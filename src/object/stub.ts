@@ -12,6 +12,10 @@ export type JobRpc = Pick<
   | "resume"
   | "trigger"
   | "backfill"
+  | "replay"
+  | "replayMany"
+  | "cancel"
+  | "rotateSecret"
   | "remove"
   | "ensureAlarm"
 >;

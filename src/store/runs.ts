@@ -1,7 +1,7 @@
 import { type AttemptLogEntry, FINISHED_STATES, type RunRow, type RunState } from "../job/types";
 import { type Page, pageOf } from "./cursor";
 
-interface RunDbRow extends Omit<RunRow, "attempt_log"> {
+export interface RunDbRow extends Omit<RunRow, "attempt_log"> {
   attempt_log: string;
 }
 
@@ -25,6 +25,7 @@ const COLUMNS = [
   "missed_slots",
   "skip_reason",
   "backfill_id",
+  "replay_of",
   "created_at",
 ] as const;
 
@@ -45,7 +46,7 @@ export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedState
   return db.prepare(UPSERT_SQL).bind(...values);
 }
 
-function fromDb(r: RunDbRow): RunRow {
+export function fromDb(r: RunDbRow): RunRow {
   return { ...r, attempt_log: JSON.parse(r.attempt_log) as AttemptLogEntry[] };
 }
 

@@ -136,7 +136,7 @@ describe("jobs and runs", () => {
     oneLineError(await cli(["jobs", "get", job.cron_id]), 5, /NOT_FOUND/);
   });
 
-  it("runs replay and runs cancel report the server's answer (a one-line error while it has no such route)", async () => {
+  it("runs replay, runs cancel, replay-many, runs all, rotate-secret and audit report the server's answer", async () => {
     const job = await json([
       "jobs",
       "create",
@@ -147,17 +147,22 @@ describe("jobs and runs", () => {
     ]);
     const run = await json(["jobs", "trigger", job.cron_id]);
     await finishedRun(client(crondo.url, env.CRONDO_API_KEY!), job.cron_id, run.run_id);
-    for (const verb of ["replay", "cancel"]) {
-      const res = await cli(["runs", verb, job.cron_id, run.run_id, "--json"]);
-      if (res.code === 0) {
-        // a server with SPEC §11's routes
-        expect(JSON.parse(res.stdout)).toMatchObject({ cron_id: job.cron_id });
-      } else {
-        // today: POST /runs/replay|cancel/… is no route → NOT_FOUND (5), or RUN_FINISHED (1)
-        expect([1, 5]).toContain(res.code);
-        oneLineError(res, res.code!, /^crondo: [A-Z_]+: /);
-      }
-    }
+    expect(await json(["runs", "replay", job.cron_id, run.run_id])).toMatchObject({
+      cron_id: job.cron_id,
+      trigger: "replay",
+      replay_of: run.run_id,
+    });
+    // A finished run cannot be cancelled: the API's code, exit status 1.
+    oneLineError(await cli(["runs", "cancel", job.cron_id, run.run_id]), 1, /RUN_FINISHED/);
+    expect(
+      await json(["runs", "replay-many", job.cron_id, "--state", "succeeded", "--limit", "1"]),
+    ).toMatchObject({ cron_id: job.cron_id, replayed: 1 });
+    const all = await json(["runs", "all", "--limit", "100"]);
+    expect(all.items.map((r: { run_id: string }) => r.run_id)).toContain(run.run_id);
+    const rotated = await json(["jobs", "rotate-secret", job.cron_id]);
+    expect(rotated.previous_secret_expires_at).not.toBeNull();
+    const audit = await json(["jobs", "audit", job.cron_id]);
+    expect(audit.items[0]).toMatchObject({ action: "rotate-secret" });
   });
 });
 

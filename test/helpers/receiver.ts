@@ -12,6 +12,10 @@ export interface Received {
   received_at: number;
   /** Requests in flight under the same first two path segments when this one arrived. */
   concurrent: number;
+  /** When the connection of this request closed (answered, or closed by the client). */
+  closed_at?: number;
+  /** Whether it closed before the receiver answered (the client gave up: aborted). */
+  aborted?: boolean;
 }
 
 export interface Receiver {
@@ -67,15 +71,20 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       headers[k] = Array.isArray(v) ? v.join(", ") : (v ?? "");
-    requests.push({
+    const record: Received = {
       path,
       method: req.method ?? "",
       headers,
       body,
       received_at: Date.now(),
       concurrent,
-    });
-    const done = () => inflight.set(group, (inflight.get(group) ?? 1) - 1);
+    };
+    requests.push(record);
+    const done = () => {
+      inflight.set(group, (inflight.get(group) ?? 1) - 1);
+      record.closed_at = Date.now();
+      record.aborted = !res.writableFinished;
+    };
     res.on("close", done);
     const parts = path.split("/");
     const kind = parts[1];

@@ -3,8 +3,7 @@
 // a refused attempt is never sent.
 import { describe, expect, it } from "vitest";
 import { OutboundGate } from "../../src/delivery/capacity";
-import { type DeliveryJob, notifyFailure, sendAttempt } from "../../src/delivery/send";
-import type { RunRow } from "../../src/job/types";
+import { type DeliveryJob, sendAttempt, sendNotification } from "../../src/delivery/send";
 
 const job: DeliveryJob = {
   cron_id: "cron_01M85C67QJY8V9G5E3MR1PNZDM",
@@ -38,7 +37,7 @@ describe("OutboundGate", () => {
   });
 });
 
-describe("sendAttempt and notifyFailure through the gate", () => {
+describe("sendAttempt and sendNotification through the gate", () => {
   it("a refused attempt fails at once and nothing is fetched", async () => {
     const gate = new OutboundGate();
     const held = gate.take(1);
@@ -56,18 +55,20 @@ describe("sendAttempt and notifyFailure through the gate", () => {
     expect(result).toMatchObject({ ok: false, response_status: null, duration_ms: 0 });
     expect(result.error).toMatch(/^not sent: crondo already has 1 requests in flight/);
     if ("release" in held) held.release();
-    const row = { run_id: info.run_id, attempts: 1 } as unknown as RunRow;
-    const webhookJob = {
-      ...job,
-      config: { ...job.config, name: "n", on_failure_webhook: "https://public.example.com/w" },
-    };
     gate.take(1);
-    const note = await notifyFailure(webhookJob, row, {
+    const event = {
+      id: "evt_01M85C67QJY8V9G5E3MR1PNZDM",
+      type: "run.failed" as const,
+      target: "https://public.example.com/notify",
+      body: "{}",
+    };
+    const note = await sendNotification(job, event, {
       allowPrivate: false,
       fetcher,
       acquire: () => gate.take(1),
+      timeoutMs: 1000,
     });
-    expect(note).toMatchObject({ ok: false, error: expect.stringMatching(/^not sent/) });
+    expect(note).toMatchObject({ outcome: "failed", error: expect.stringMatching(/^not sent/) });
     expect(fetched).toBe(0);
   });
 

@@ -1,9 +1,8 @@
 // The URL guard at dispatch time (SPEC §8 "again before every request"): sendAttempt checks
-// the target before the first request and every redirect hop; notifyFailure checks the
+// the target before the first request and every redirect hop; sendNotification checks the
 // webhook. A fake fetcher stands in for the network and records what would have been sent.
 import { describe, expect, it } from "vitest";
-import { type DeliveryJob, notifyFailure, sendAttempt } from "../../src/delivery/send";
-import type { RunRow } from "../../src/job/types";
+import { type DeliveryJob, sendAttempt, sendNotification } from "../../src/delivery/send";
 
 const job = (url: string): DeliveryJob => ({
   cron_id: "cron_01M85C67QJY8V9G5E3MR1PNZDM",
@@ -118,24 +117,21 @@ describe("sendAttempt re-checks every hop", () => {
   });
 });
 
-describe("notifyFailure re-checks the webhook", () => {
+describe("sendNotification re-checks the webhook", () => {
   it("sends nothing to a private on_failure_webhook", async () => {
     const { fetcher, calls } = fakeFetcher([okResponse]);
-    const row = { run_id: info.run_id, attempts: 1 } as unknown as RunRow;
-    const result = await notifyFailure(
+    const result = await sendNotification(
+      job("https://public.example.com/hook"),
       {
-        ...job("https://public.example.com/hook"),
-        config: {
-          ...job("https://public.example.com/hook").config,
-          name: "n",
-          on_failure_webhook: "http://[fd00:ec2::254]/latest/meta-data/",
-        },
+        id: "evt_01M85C67QJY8V9G5E3MR1PNZDM",
+        type: "run.failed",
+        target: "http://[fd00:ec2::254]/latest/meta-data/",
+        body: "{}",
       },
-      row,
-      { allowPrivate: false, fetcher },
+      { allowPrivate: false, fetcher, timeoutMs: 1000 },
     );
     expect(calls).toEqual([]);
-    expect(result.ok).toBe(false);
+    expect(result.outcome).toBe("refused");
     expect(result.error).toMatch(/AWS metadata/);
   });
 });

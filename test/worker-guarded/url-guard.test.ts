@@ -183,6 +183,18 @@ describe("URL guard at create and update", () => {
         reason,
         code,
       );
+      // (d) and so has notify_url (SPEC §12)
+      expectRefused(
+        await refusedCall("POST", "/v1/cron/create", {
+          schedule: FAR,
+          url: PUBLIC,
+          notify_url: url,
+          notify_events: ["run.failed", "job.paused"],
+        }),
+        "notify_url",
+        reason,
+        code,
+      );
       // (b) update, and the job is left as it was
       expectRefused(
         await refusedCall("PATCH", `/v1/cron/update/${victim.cron_id}`, { task: url }),
@@ -195,6 +207,12 @@ describe("URL guard at create and update", () => {
           on_failure_webhook: url,
         }),
         "on_failure_webhook",
+        reason,
+        code,
+      );
+      expectRefused(
+        await refusedCall("PATCH", `/v1/cron/update/${victim.cron_id}`, { notify_url: url }),
+        "notify_url",
         reason,
         code,
       );
@@ -245,7 +263,7 @@ describe("URL guard at dispatch time", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("refuses every attempt of a job whose stored target became private, and sends nothing", async () => {
-    // The object logs the outcome of the failure notification (event run.failure_webhook):
+    // The object logs the outcome of each notification send (event notify.sent):
     // the test waits for that line rather than for a while.
     const lines: string[] = [];
     const log = console.log;
@@ -298,10 +316,10 @@ describe("URL guard at dispatch time", () => {
         lines
           .filter((l) => l.startsWith("{"))
           .map((l) => JSON.parse(l) as Record<string, unknown>)
-          .find((e) => e.event === "run.failure_webhook" && e.run_id === run.run_id),
-      { what: `the run.failure_webhook log line of run ${run.run_id}` },
+          .find((e) => e.event === "notify.sent" && e.run_id === run.run_id),
+      { what: `the notify.sent log line of run ${run.run_id}` },
     );
-    expect(notice).toMatchObject({ ok: false, status: null });
+    expect(notice).toMatchObject({ outcome: "refused", status: null });
     expect(String(notice.error)).toMatch(/loopback/);
     expect(await receiverLog(target)).toEqual([]);
     expect(await receiverLog(hook)).toEqual([]);

@@ -63,6 +63,46 @@ describe("typed client", () => {
     expect(await crondo.delete(job.cron_id)).toEqual({ cron_id: job.cron_id, deleted: true });
     await expect(crondo.get(job.cron_id)).rejects.toMatchObject({ code: "NOT_FOUND", status: 404 });
   });
+
+  it("covers the run operations: replay, replayMany, cancel, listAll, rotateSecret, audit", async () => {
+    const apiKey = await createKey("client-ops");
+    const crondo = new CrondoClient({
+      baseUrl: "https://crondo.test",
+      apiKey,
+      fetch: (input, init) => SELF.fetch(input, init),
+    });
+    const job = await crondo.create({
+      schedule: "0 0 1 1 *",
+      url: `${receiverUrl()}/status/500/client-ops`,
+      retries: 0,
+      pause_after_failures: 5,
+      notify_events: ["run.failed", "job.paused"],
+    });
+    expect(job).toMatchObject({ pause_after_failures: 5, paused_reason: null });
+    const run = await crondo.trigger(job.cron_id);
+    await waitFor(async () => (await crondo.runs.get(job.cron_id, run.run_id)).state === "failed", {
+      what: "the run to fail",
+    });
+    const replay = await crondo.runs.replay(job.cron_id, run.run_id);
+    expect(replay).toMatchObject({ trigger: "replay", replay_of: run.run_id });
+    await waitFor(
+      async () => (await crondo.runs.get(job.cron_id, replay.run_id)).state === "failed",
+      {
+        what: "the replay to fail",
+      },
+    );
+    const many = await crondo.runs.replayMany(job.cron_id, { state: "failed", limit: 1 });
+    expect(many).toMatchObject({ cron_id: job.cron_id, replayed: 1 });
+    const err = await crondo.runs.cancel(job.cron_id, run.run_id).catch((e) => e);
+    expect(err).toMatchObject({ status: 409, code: "RUN_FINISHED" });
+    const all = await crondo.runs.listAll({ limit: 10, state: "failed" });
+    expect(all.items.map((r) => r.run_id)).toContain(run.run_id);
+    const rotated = await crondo.rotateSecret(job.cron_id);
+    expect(rotated.previous_secret_expires_at).not.toBeNull();
+    const audit = await crondo.audit(job.cron_id, { limit: 2 });
+    expect(audit.items.map((e) => e.action)).toEqual(["rotate-secret", "replay"]);
+    expect(audit.next_cursor).not.toBeNull();
+  });
 });
 
 describe("typed client: metrics, overview and the list summary", () => {

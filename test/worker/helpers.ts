@@ -76,6 +76,10 @@ export const BODIES: Record<string, unknown> = {
   "cron.retention.set": { retention_days: 3 },
   "cron.preview": { schedule: "* * * * *" },
   "cron.backfill": { from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:10:00Z" },
+  "cron.runs.replay": {},
+  "cron.runs.replay_many": { state: "failed" },
+  "cron.runs.cancel": {},
+  "cron.rotate_secret": {},
 };
 
 export interface RouteCall {

@@ -177,6 +177,10 @@ const GOOD_BODIES: Record<string, Record<string, unknown>> = {
   "cron.retention.set": { retention_days: 1 },
   "cron.preview": { schedule: "* * * * *" },
   "cron.backfill": { from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:10:00Z" },
+  "cron.runs.replay": {},
+  "cron.runs.replay_many": { state: "failed" },
+  "cron.runs.cancel": {},
+  "cron.rotate_secret": {},
 };
 /** The routes the app registers (src/api/routes), not a copy of them. */
 const ROUTES: Route[] = routes.map((r) => ({
@@ -505,9 +509,11 @@ for (const r of BODY_ROUTES) {
     });
   }
   // An empty body is `{}`: refused where fields are required; the actions accept it (C only).
-  const empty: Outcome[] = r.bodyRequired ? ["VALIDATION_ERROR"] : ["ok"];
-  const target = empty[0] === "ok" ? (r.op === "delete" ? "{Cdel}" : "{C}") : "{A}";
-  const as: Who = empty[0] === "ok" ? "C" : "A";
+  // A run operation accepts it too, and then looks the (fake) run up: NOT_FOUND.
+  const onRun = r.path.includes(":run_id");
+  const empty: Outcome[] = r.bodyRequired ? ["VALIDATION_ERROR"] : onRun ? ["NOT_FOUND"] : ["ok"];
+  const target = !r.bodyRequired ? (r.op === "delete" ? "{Cdel}" : "{C}") : "{A}";
+  const as: Who = !r.bodyRequired ? "C" : "A";
   for (const [label, raw] of [
     ["empty body", ""],
     ["whitespace body", " \n\t "],

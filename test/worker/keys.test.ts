@@ -102,7 +102,10 @@ describe("a read-only key on every registered route", () => {
         // The same call with the read-write key of the same tenant is not refused.
         if (call.route.operation !== "cron.delete") {
           const allowed = await api(call.method, call.path(cronId, runId), writer, call.body);
-          expect(allowed.status, JSON.stringify(allowed.body)).toBeLessThan(300);
+          // The run of these tests has finished: cancelling it is refused for that, not the key.
+          if (call.route.operation === "cron.runs.cancel")
+            expect(allowed.body.error?.code, JSON.stringify(allowed.body)).toBe("RUN_FINISHED");
+          else expect(allowed.status, JSON.stringify(allowed.body)).toBeLessThan(300);
           const started = allowed.body.data?.run_id;
           if (started) await waitForRun(writer, cronId, started);
         }

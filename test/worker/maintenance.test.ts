@@ -48,6 +48,7 @@ async function seedRun(cronId: string, state: RunRow["state"], finishedAgoDays: 
     missed_slots: 0,
     skip_reason: null,
     backfill_id: null,
+    replay_of: null,
     created_at: NOW - 400 * DAY,
   }).run();
   return run_id;

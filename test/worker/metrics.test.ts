@@ -66,6 +66,7 @@ function finishedRow(tenant: string, cronId: string, over: Partial<RunRow> = {})
     missed_slots: 0,
     skip_reason: null,
     backfill_id: null,
+    replay_of: null,
     created_at: now - 1000,
     ...over,
   };

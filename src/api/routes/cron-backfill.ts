@@ -3,7 +3,7 @@ import { readJsonObject, validate } from "../body";
 import { ApiError, unwrap } from "../errors";
 import { parseInstant } from "../job-input";
 import { BackfillSchema } from "../models";
-import { cronIdParam, defineRoute, ok } from "../route";
+import { changeBy, cronIdParam, defineRoute, ok } from "../route";
 import { backfillSchema } from "../schemas";
 
 const invalid = (path: string, message: string) =>
@@ -35,7 +35,11 @@ export default defineRoute({
     const to = parseInstant(input.to, "to");
     if (to > Date.now()) throw invalid("to", "must not be in the future");
     if (from >= to) throw invalid("from", "must be before to");
-    const accepted = await jobStub(c.env, id).backfill(c.get("tenant_id"), { from, to });
+    const accepted = await jobStub(c.env, id).backfill(
+      c.get("tenant_id"),
+      { from, to },
+      changeBy(c),
+    );
     return ok(c, unwrap(accepted), 202);
   },
 });

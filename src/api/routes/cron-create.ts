@@ -5,7 +5,7 @@ import { readJsonObject, validate } from "../body";
 import { unwrap } from "../errors";
 import { ALIASES, normalizeCreate } from "../job-input";
 import { CronRecordSchema } from "../models";
-import { defineRoute, ok } from "../route";
+import { changeBy, defineRoute, ok } from "../route";
 import { createJobSchema } from "../schemas";
 
 export default defineRoute({
@@ -48,12 +48,15 @@ export default defineRoute({
       now: Date.now(),
     });
     const cron_id = newCronId();
-    const created = await jobStub(c.env, cron_id).create({
-      cron_id,
-      tenant_id: c.get("tenant_id"),
-      config,
-      enabled,
-    });
+    const created = await jobStub(c.env, cron_id).create(
+      {
+        cron_id,
+        tenant_id: c.get("tenant_id"),
+        config,
+        enabled,
+      },
+      changeBy(c),
+    );
     return ok(c, unwrap(created), 201);
   },
 });

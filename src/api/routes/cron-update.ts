@@ -4,7 +4,7 @@ import { readJsonObject, validate } from "../body";
 import { unwrap } from "../errors";
 import { normalizeUpdate } from "../job-input";
 import { CronRecordSchema } from "../models";
-import { cronIdParam, defineRoute, ok } from "../route";
+import { changeBy, cronIdParam, defineRoute, ok } from "../route";
 import { updateJobSchema } from "../schemas";
 
 export default defineRoute({
@@ -29,6 +29,6 @@ export default defineRoute({
       allowPrivate: configOf(c.env).allowPrivateTargets,
       now: Date.now(),
     });
-    return ok(c, unwrap(await jobStub(c.env, id).update(c.get("tenant_id"), patch)));
+    return ok(c, unwrap(await jobStub(c.env, id).update(c.get("tenant_id"), patch, changeBy(c))));
   },
 });

@@ -5,7 +5,7 @@ import type { Outcome } from "../../lib/outcome";
 import { type JobRpc, jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
 import { unwrap } from "../errors";
-import { cronIdParam, defineRoute, ok } from "../route";
+import { changeBy, cronIdParam, defineRoute, ok } from "../route";
 import { actionSchema } from "../schemas";
 
 export function jobActionRoute(
@@ -22,7 +22,7 @@ export function jobActionRoute(
       const id = cronIdParam(c);
       validate(actionSchema, await readJsonObject(c));
       const stub: JobRpc = jobStub(c.env, id);
-      const outcome: Outcome<unknown> = await stub[action](c.get("tenant_id"));
+      const outcome: Outcome<unknown> = await stub[action](c.get("tenant_id"), changeBy(c));
       return ok(c, unwrap(outcome));
     },
   });

@@ -2,7 +2,7 @@ import { jobStub } from "../../object/stub";
 import { readJsonObject, validate } from "../body";
 import { unwrap } from "../errors";
 import { RetentionSchema } from "../models";
-import { cronIdParam, defineRoute, ok } from "../route";
+import { changeBy, cronIdParam, defineRoute, ok } from "../route";
 import { retentionSetSchema } from "../schemas";
 
 export default defineRoute({
@@ -20,7 +20,14 @@ export default defineRoute({
   handler: async (c) => {
     const id = cronIdParam(c);
     const { retention_days } = validate(retentionSetSchema, await readJsonObject(c));
-    const job = unwrap(await jobStub(c.env, id).update(c.get("tenant_id"), { retention_days }));
+    const job = unwrap(
+      await jobStub(c.env, id).update(
+        c.get("tenant_id"),
+        { retention_days },
+        changeBy(c),
+        "retention.set",
+      ),
+    );
     return ok(c, { cron_id: job.cron_id, retention_days: job.retention_days });
   },
 });

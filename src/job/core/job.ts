@@ -1,7 +1,7 @@
 // Job events: creation, pause, resume and update. Each returns a Step like every
 // other event of the core (no effects of their own: the shell saves the state).
 import { scheduleOf } from "../slots";
-import type { JobConfig, JobState } from "../types";
+import type { JobConfig, JobState, PausedReason } from "../types";
 import { computeStatus, type Step, unchanged } from "./step";
 
 export interface NewJob {
@@ -19,6 +19,7 @@ export function createJob(init: NewJob, now: number): Step {
     signing_secret: init.signing_secret,
     config: init.config,
     status: init.enabled ? "active" : "paused",
+    paused_reason: init.enabled ? null : "manual",
     next_run_at: null,
     next_slot: null,
     last_slot: null,
@@ -27,36 +28,64 @@ export function createJob(init: NewJob, now: number): Step {
     last_run_state: null,
     last_run_id: null,
     consecutive_failures: 0,
+    failures_at_resume: 0,
+    previous_secret: null,
+    previous_secret_expires_at: null,
     active: [],
     queue: [],
     pending_missed: 0,
     catchups: [],
     backfills: [],
+    replays: [],
     created_at: now,
     updated_at: now,
   };
   return unchanged({ ...base, ...computeStatus(base, now) });
 }
 
-/** Pause stops new slots: the missed slots run_all had still to catch up are dropped too. */
-export function pause(state: JobState, now: number): Step {
-  if (state.status !== "active") return unchanged(state);
-  return unchanged({
+/**
+ * The job paused, for `reason`: no new slots; the missed slots run_all had still to catch
+ * up are dropped too. Runs in progress, queued slots and replays go on.
+ */
+export function paused(state: JobState, reason: PausedReason, now: number): JobState {
+  return {
     ...state,
     status: "paused",
+    paused_reason: reason,
     next_run_at: null,
     next_slot: null,
     catchups: [],
     pending_missed: 0,
     updated_at: now,
-  });
+  };
 }
 
-/** Resume computes the next slot from now: paused slots are not caught up (SPEC §3). */
+/** cron.pause (SPEC §3): paused_reason "manual". */
+export function pause(state: JobState, now: number): Step {
+  if (state.status !== "active") return unchanged(state);
+  return unchanged(paused(state, "manual", now));
+}
+
+/**
+ * Resume computes the next slot from now: paused slots are not caught up (SPEC §3). It
+ * clears paused_reason, and pause_after_failures counts failures from here on: a job
+ * resumed after pausing itself gets N more tries (consecutive_failures itself goes on,
+ * so that its first success is still a recovery).
+ */
 export function resume(state: JobState, now: number): Step {
   if (state.status !== "paused") return unchanged(state);
-  const next: JobState = { ...state, status: "active", updated_at: now };
-  return unchanged({ ...next, ...computeStatus(next, now) });
+  return unchanged(resumed(state, now));
+}
+
+function resumed(state: JobState, now: number): JobState {
+  const next: JobState = {
+    ...state,
+    status: "active",
+    paused_reason: null,
+    failures_at_resume: state.consecutive_failures,
+    updated_at: now,
+  };
+  return { ...next, ...computeStatus(next, now) };
 }
 
 export interface ConfigPatch extends Partial<JobConfig> {
@@ -71,14 +100,19 @@ export function update(state: JobState, patch: ConfigPatch, now: number): Step {
   if (fields.run_at != null) config.schedule = null;
   // A CRON_TZ= prefix in the expression decides the zone the job shows.
   if (config.schedule !== null) config.timezone = scheduleOf(config).timezone;
-  let status = state.status;
-  if (enabled === false) status = "paused";
-  else if (enabled === true && status === "paused") status = "active";
-  else if (status === "completed") status = "active"; // re-evaluated below
-  const next: JobState = { ...state, config, status, updated_at: now };
+  let next: JobState = { ...state, config, updated_at: now };
   // Slots of another schedule are not the missed slots of this one.
   if (fields.schedule != null || fields.run_at != null || fields.timezone !== undefined)
     next.catchups = [];
+  if (enabled === false) {
+    return unchanged(
+      state.status === "paused"
+        ? { ...next, next_run_at: null, next_slot: null }
+        : paused(next, "manual", now),
+    );
+  }
+  if (enabled === true && state.status === "paused") return unchanged(resumed(next, now));
+  if (next.status === "completed") next = { ...next, status: "active" }; // re-evaluated below
   return unchanged({ ...next, ...computeStatus(next, now) });
 }
 

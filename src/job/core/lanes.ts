@@ -15,16 +15,17 @@ export const MAX_BACKFILL_SLOTS = 1000;
 
 /** Where the lanes of each kind wait; the first of each delivers. */
 const FIELD = { catchup: "catchups", backfill: "backfills" } as const;
+type SlotLane = Exclude<LaneKind, "replay">;
 
-const laneOf = (state: JobState, kind: LaneKind): Lane | null => state[FIELD[kind]][0] ?? null;
+const laneOf = (state: JobState, kind: SlotLane): Lane | null => state[FIELD[kind]][0] ?? null;
 
 /** The job without the lane `kind` is delivering (it is done, or may not go on). */
-const dropLane = (state: JobState, kind: LaneKind): JobState => ({
+const dropLane = (state: JobState, kind: SlotLane): JobState => ({
   ...state,
   [FIELD[kind]]: state[FIELD[kind]].slice(1),
 });
 
-const withLane = (state: JobState, kind: LaneKind, lane: Lane): JobState => ({
+const withLane = (state: JobState, kind: SlotLane, lane: Lane): JobState => ({
   ...state,
   [FIELD[kind]]: [lane, ...state[FIELD[kind]].slice(1)],
 });
@@ -70,6 +71,26 @@ export function startLanes(state: JobState, ctx: CoreCtx): Step {
       effects.push(...step.effects);
       break;
     }
+  }
+  // The replay lane (SPEC §11): bulk replays, oldest first, one at a time, also while
+  // paused (a replay works on a paused job). Each run keeps the id it was queued under.
+  const [item, ...rest] = cur.replays;
+  if (
+    item &&
+    !cur.active.some((r) => r.lane === "replay") &&
+    cur.active.length < cur.config.max_concurrency
+  ) {
+    const step = startRun({ ...cur, replays: rest }, ctx, {
+      run_id: item.run_id,
+      trigger: "replay",
+      scheduled_for: item.scheduled_for,
+      fire_at: ctx.now,
+      missed_slots: 0,
+      lane: "replay",
+      replay_of: item.replay_of,
+    });
+    cur = step.state;
+    effects.push(...step.effects);
   }
   return { state: cur, effects };
 }

@@ -9,6 +9,8 @@ import type {
   RunRow,
   SkipReason,
 } from "../types";
+import { paused } from "./job";
+import { eventEffects } from "./notify";
 import { type CoreCtx, type Effect, rowOf, type Step, unchanged } from "./step";
 
 /** How long past its timeout an attempt may stay unanswered before it is declared lost. */
@@ -20,7 +22,7 @@ export const INTERRUPTED_ERROR =
 export const LOST_ERROR = "attempt lost: no outcome was recorded before its deadline";
 
 export type RunStart = Pick<ActiveRun, "run_id" | "trigger" | "scheduled_for" | "missed_slots"> &
-  Partial<Pick<ActiveRun, "fire_at" | "lane" | "backfill_id">>;
+  Partial<Pick<ActiveRun, "fire_at" | "lane" | "backfill_id" | "replay_of">>;
 
 const deadlineOf = (config: JobConfig, now: number) =>
   now + config.timeout_seconds * 1000 + ATTEMPT_GRACE_MS;
@@ -36,6 +38,7 @@ export function startRun(
     fire_at: at,
     lane: null,
     backfill_id: null,
+    replay_of: null,
     ...init,
     started_at: at,
     state: "running",
@@ -92,30 +95,52 @@ function finishRun(
   ctx: CoreCtx,
 ): Step {
   const row = rowOf(state, run, outcome, ctx.now, true);
+  const failed = outcome === "failed";
   let next: JobState = {
     ...state,
     active: state.active.filter((r) => r.run_id !== run.run_id),
-    consecutive_failures: outcome === "failed" ? state.consecutive_failures + 1 : 0,
+    consecutive_failures: failed ? state.consecutive_failures + 1 : 0,
+    failures_at_resume: failed ? state.failures_at_resume : 0,
     last_run_state: state.last_run_id === run.run_id ? outcome : state.last_run_state,
   };
   const effects: Effect[] = [{ type: "write_run", row }];
-  if (outcome === "failed" && state.config.on_failure_webhook) {
-    effects.push({ type: "notify_failure", row });
+  if (failed) effects.push(...eventEffects(next, "run.failed", row));
+  else {
+    effects.push(...eventEffects(next, "run.succeeded", row));
+    // SPEC §12: the first success after one or more failed runs.
+    if (state.consecutive_failures > 0) effects.push(...eventEffects(next, "run.recovered", row));
   }
-  // A queued slot starts as soon as nothing is in progress any more, in slot order
-  // (lane runs do not overlap slots, but count towards max_concurrency).
+  if (failed && shouldPause(next)) next = paused(next, "consecutive_failures", ctx.now);
+  const queued = startQueued(next, ctx);
+  return { state: queued.state, effects: [...effects, ...queued.effects] };
+}
+
+/**
+ * SPEC §11 pause_after_failures: an active job pauses itself once it has failed that many
+ * runs in a row since it was last resumed (so exactly at the N-th consecutive failure).
+ */
+export function shouldPause(state: JobState): boolean {
+  const n = state.config.pause_after_failures;
+  return (
+    state.status === "active" &&
+    n !== null &&
+    state.consecutive_failures - state.failures_at_resume >= n
+  );
+}
+
+/**
+ * A queued slot starts as soon as nothing is in progress any more, in slot order (lane
+ * runs do not overlap slots, but count towards max_concurrency).
+ */
+export function startQueued(state: JobState, ctx: CoreCtx): Step {
   if (
-    next.queue.length > 0 &&
-    overlapping(next) === 0 &&
-    next.active.length < next.config.max_concurrency
-  ) {
-    const [head, ...rest] = next.queue as [QueuedRun, ...QueuedRun[]];
-    next = { ...next, queue: rest };
-    const started = startRun(next, ctx, { ...head, trigger: "schedule" });
-    next = started.state;
-    effects.push(...started.effects);
-  }
-  return { state: next, effects };
+    state.queue.length === 0 ||
+    overlapping(state) > 0 ||
+    state.active.length >= state.config.max_concurrency
+  )
+    return unchanged(state);
+  const [head, ...rest] = state.queue as [QueuedRun, ...QueuedRun[]];
+  return startRun({ ...state, queue: rest }, ctx, { ...head, trigger: "schedule" });
 }
 
 /** Runs in progress that a new slot overlaps with (SPEC §6): lane runs go beside them. */
@@ -262,13 +287,24 @@ export const SKIP_MESSAGES: Record<SkipReason, string> = {
  * requests in flight): at the limit it is recorded skipped, nothing sent.
  */
 export function trigger(state: JobState, ctx: CoreCtx): Step & { row: RunRow } {
-  const init: RunStart & Pick<ActiveRun, "fire_at"> = {
+  return startNow(state, ctx, {
     run_id: ctx.newRunId(),
     trigger: "manual",
     scheduled_for: ctx.now,
     fire_at: ctx.now,
     missed_slots: 0,
-  };
+  });
+}
+
+/**
+ * A run asked for now (a trigger, a replay): started, or skipped at max_concurrency
+ * (or with the isolate at MAX_REQUESTS_IN_FLIGHT: skip_reason "capacity").
+ */
+export function startNow(
+  state: JobState,
+  ctx: CoreCtx,
+  init: RunStart & Pick<ActiveRun, "fire_at">,
+): Step & { row: RunRow } {
   const full = state.active.length >= state.config.max_concurrency;
   if (full || ctx.capacityFull) {
     const row = skippedRow(state, init, full ? "concurrency_limit" : "capacity", ctx.now);

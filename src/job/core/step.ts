@@ -1,6 +1,6 @@
 // What every event of the core returns, and the helpers the event modules share.
 import { fireAt, slotAfter } from "../slots";
-import type { ActiveRun, JobState, RunRow, RunState, SkipReason } from "../types";
+import type { ActiveRun, JobState, NotifyEvent, RunRow, RunState, SkipReason } from "../types";
 
 export interface CoreCtx {
   now: number;
@@ -26,7 +26,17 @@ export type Effect =
   /** Abort the attempt of `run_id` in flight, if any (its report will be stale). */
   | { type: "abort_attempt"; run_id: string }
   | { type: "write_run"; row: RunRow }
-  | { type: "notify_failure"; row: RunRow };
+  /**
+   * An event for the job's notify targets (SPEC §12), already filtered by notify_events;
+   * `row` is the run of a run event. `legacy`: the on_failure_webhook gets it too.
+   */
+  | {
+      type: "notify";
+      event: NotifyEvent;
+      row: RunRow | null;
+      to_notify_url: boolean;
+      legacy: boolean;
+    };
 
 /** The job after an event, and what the shell must do about it (in order). */
 export interface Step {
@@ -69,6 +79,7 @@ export function rowOf(
     missed_slots: run.missed_slots,
     skip_reason,
     backfill_id: run.backfill_id ?? null,
+    replay_of: run.replay_of ?? null,
     created_at: run.started_at ?? now,
   };
 }

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
-import { WINDOW_DEFAULTS } from "../../../src/job/defaults";
+import { NOTIFY_DEFAULTS, WINDOW_DEFAULTS } from "../../../src/job/defaults";
 import type { AttemptResult, JobConfig, JobState } from "../../../src/job/types";
 
 const T0 = Date.parse("2026-03-07T00:00:00Z");
@@ -139,6 +139,7 @@ describe("core properties", () => {
                 on_failure_webhook: "https://example.com/f",
                 retention_days: 30,
                 ...WINDOW_DEFAULTS,
+                ...NOTIFY_DEFAULTS,
                 misfire_policy: misfire,
                 jitter_seconds: jitter,
                 catchup_window_seconds: window,
@@ -386,6 +387,7 @@ describe("core properties", () => {
                 on_failure_webhook: null,
                 retention_days: 1,
                 ...WINDOW_DEFAULTS,
+                ...NOTIFY_DEFAULTS,
               },
               enabled: true,
             },

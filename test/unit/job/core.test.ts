@@ -218,7 +218,7 @@ describe("attempts and retries", () => {
       ctx(T0 + 2 * MIN + 5),
     );
     expect(rows(final)).toMatchObject([{ state: "failed", attempts: 2, response_status: 502 }]);
-    expect(final.effects.filter((e) => e.type === "notify_failure")).toHaveLength(1);
+    expect(final.effects.filter((e) => e.type === "notify")).toHaveLength(1);
     expect(final.state).toMatchObject({
       active: [],
       last_run_state: "failed",
@@ -236,7 +236,7 @@ describe("attempts and retries", () => {
       ctx(T0 + MIN + 5),
     );
     s = step.state;
-    expect(step.effects.some((e) => e.type === "notify_failure")).toBe(false);
+    expect(step.effects.some((e) => e.type === "notify")).toBe(false);
     expect(s.consecutive_failures).toBe(1);
   });
 

@@ -1,7 +1,7 @@
 // What the pure-core tests share: a job of a given configuration, a context, an
 // attempt result, and the effects of a step picked apart.
 import * as core from "../../../src/job/core";
-import { WINDOW_DEFAULTS } from "../../../src/job/defaults";
+import { NOTIFY_DEFAULTS, WINDOW_DEFAULTS } from "../../../src/job/defaults";
 import type { AttemptResult, JobConfig, JobState, RunRow } from "../../../src/job/types";
 
 export const SEC = 1000;
@@ -35,6 +35,7 @@ export function jobConfig(over: Partial<JobConfig> = {}): JobConfig {
     on_failure_webhook: null,
     retention_days: 30,
     ...WINDOW_DEFAULTS,
+    ...NOTIFY_DEFAULTS,
     ...over,
   };
 }

@@ -64,13 +64,38 @@ function configList(job: CronRecord, secretShown: { value: boolean }) {
       "On-failure webhook",
       job.on_failure_webhook ? mono(job.on_failure_webhook) : h("span", { class: "muted" }, "none"),
     ),
+    pair(
+      "Notify URL",
+      job.notify_url
+        ? h("span", null, mono(job.notify_url), ` (${job.notify_events.join(", ") || "no events"})`)
+        : h("span", { class: "muted" }, "none"),
+    ),
+    pair(
+      "Pause after failures",
+      job.pause_after_failures === null ? "never" : `${job.pause_after_failures} in a row`,
+    ),
     pair("Retention", `${job.retention_days} days`),
-    pair("Enabled", job.enabled ? "yes" : "no"),
+    pair(
+      "Enabled",
+      job.enabled
+        ? "yes"
+        : job.paused_reason === "consecutive_failures"
+          ? "no — paused itself after consecutive failures"
+          : "no",
+    ),
     pair("Runs so far", String(job.run_count)),
     pair("Consecutive failures", String(job.consecutive_failures)),
     pair("Created", dateTime(job.created_at, job.timezone)),
     pair("Updated", dateTime(job.updated_at, job.timezone)),
     pair("Signing secret", h("span", { class: "secret" }, secret, toggle)),
+    ...(job.previous_secret_expires_at && Date.parse(job.previous_secret_expires_at) > Date.now()
+      ? [
+          pair(
+            "Previous secret valid until",
+            dateTime(job.previous_secret_expires_at, job.timezone),
+          ),
+        ]
+      : []),
   );
 }
 

@@ -43,6 +43,14 @@ function details(job: CronRecord, run: CronRun) {
       { class: "config" },
       pair("Job", h("a", { href: links.job(job.cron_id) }, job.name)),
       pair("Trigger", run.trigger),
+      ...(run.replay_of
+        ? [
+            pair(
+              "Replay of",
+              h("a", { href: links.run(job.cron_id, run.replay_of) }, run.replay_of),
+            ),
+          ]
+        : []),
       pair("Slot", dateTime(run.scheduled_for, z)),
       pair("Started", dateTime(run.started_at, z)),
       pair("Finished", dateTime(run.finished_at, z)),

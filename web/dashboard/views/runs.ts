@@ -24,7 +24,9 @@ function row(job: CronRecord, r: CronRun) {
     cell(
       "State",
       badge(r.state),
-      r.trigger === "manual" ? h("span", { class: "sub" }, "manual") : null,
+      r.trigger === "manual" || r.trigger === "replay"
+        ? h("span", { class: "sub" }, r.trigger)
+        : null,
     ),
     cell(
       "Slot",
