@@ -166,7 +166,10 @@ describe("operators' dashboard", () => {
     expect(await axe(page), "overview").toEqual([]);
 
     // Keyboard only: the skip link first, then the navigation, to the jobs page.
-    await page.locator("body").focus();
+    // Start sequential navigation from the top of the document, as after a fresh load.
+    await page.evaluate(
+      "window.scrollTo(0, 0); document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute('tabindex')",
+    );
     await page.keyboard.press("Tab");
     expect(await page.evaluate("document.activeElement.textContent")).toBe("Skip to content");
     let onJobs = false;
@@ -221,5 +224,116 @@ describe("operators' dashboard", () => {
     expect(b!.errors).toEqual([]);
     expect(b!.external).toEqual([]);
     await api.post(`/v1/cron/pause/${ok}`, {});
+  });
+
+  it("job page: replay and cancel change the run history; bulk replay, backfill, audit, auto-pause, rotation", async () => {
+    const page = b!.page;
+    page.setDefaultTimeout(20_000);
+    await page.emulateMedia({ colorScheme: "light" });
+    const failing = await create({
+      name: "flaky import",
+      schedule: "*/15 * * * *",
+      url: `${receiver!.url}${uniquePath("status/500")}`,
+      retries: 0,
+      pause_after_failures: 2,
+    });
+    const hanging = await create({
+      name: "hanging call",
+      schedule: "0 0 1 1 *",
+      url: `${receiver!.url}${uniquePath("hang")}`,
+      retries: 0,
+      timeout_seconds: 120,
+    });
+    const failed = await failNow(failing);
+    await page.goto(`${crondo!.url}/`);
+    if (await page.getByLabel("API key").isVisible()) {
+      await page.getByLabel("API key").fill(key);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Jobs", level: 1 }).waitFor();
+    }
+
+    // Replay the failed run from its row: a new run with trigger replay joins the history.
+    await page.goto(`${crondo!.url}/#/jobs/${failing}`);
+    await page.getByRole("button", { name: `Replay run ${failed}` }).click();
+    const replayRow = page.locator(".runs-table tbody tr", { hasText: "replay" });
+    await replayRow.first().waitFor({ timeout: 30_000 });
+    const replays = await waitFor(
+      async () => {
+        const items = (await api.get(`/v1/cron/runs/list/${failing}`)).body.data.items;
+        const r = items.filter((x: any) => x.trigger === "replay" && x.replay_of === failed);
+        return r.length === 1 && r[0].state === "failed" ? r : null;
+      },
+      { what: "the replay to run and fail", timeoutMs: 30_000, stepMs: 250 },
+    );
+    expect(replays).toHaveLength(1);
+    // Two failures in a row: the job paused itself, and the page says why.
+    await page.locator("#auto-pause").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#auto-pause").textContent()).toMatch(/pause_after_failures = 2/);
+    expect((await api.get(`/v1/cron/get/${failing}`)).body.data.paused_reason).toBe(
+      "consecutive_failures",
+    );
+    expect(await axe(page), "job with the auto-pause banner").toEqual([]);
+
+    // Bulk replay of failures (a paused job replays too).
+    await page.getByRole("button", { name: "Replay failed runs…" }).click();
+    await page.getByLabel("At most").fill("10");
+    expect(await axe(page), "bulk replay dialog").toEqual([]);
+    await page.getByRole("dialog").getByRole("button", { name: "Replay" }).click();
+    await page.locator("#toast", { hasText: "Replaying 2 failed runs." }).waitFor();
+    await waitFor(
+      async () =>
+        (await api.get(`/v1/cron/runs/list/${failing}?limit=100`)).body.data.items.filter(
+          (x: any) => x.trigger === "replay",
+        ).length === 3,
+      { what: "the bulk replay's runs", timeoutMs: 30_000, stepMs: 250 },
+    );
+
+    // Backfill: the last hour's slots of an every-15-minutes job.
+    await page.getByRole("button", { name: "Backfill…" }).click();
+    await page.getByLabel("From").waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Backfill" }).click();
+    await page.locator("#toast", { hasText: /Backfilling [1-5] slots?/ }).waitFor();
+    await page
+      .locator(".runs-table tbody tr", { hasText: "backfill" })
+      .first()
+      .waitFor({ timeout: 30_000 });
+
+    // Rotate the secret: the page shows until when the previous one still signs.
+    const before = (await api.get(`/v1/cron/get/${failing}`)).body.data.signing_secret;
+    await page.getByRole("button", { name: "Rotate signing secret" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Rotate secret" }).click();
+    await page.getByText("Previous secret valid until").waitFor();
+    const after = (await api.get(`/v1/cron/get/${failing}`)).body.data;
+    expect(after.signing_secret).not.toBe(before);
+    expect(Date.parse(after.previous_secret_expires_at)).toBeGreaterThan(Date.now());
+
+    // The audit log lists what was done, newest first, with its actor.
+    const audit = page.locator("#audit tbody tr");
+    await page.locator("#audit td", { hasText: "rotate-secret" }).waitFor({ timeout: 30_000 });
+    const actions = await page.locator('#audit td[data-label="Action"]').allTextContents();
+    for (const a of ["rotate-secret", "backfill", "replay", "pause", "create"])
+      expect(actions, a).toContain(a);
+    expect(await audit.locator('td[data-label="By"]').allTextContents()).toContain("system");
+    await shot(page, "job-ops-desktop");
+    expect(await phone(page, "job-ops-375")).toBeLessThanOrEqual(PHONE.width);
+    expect(await axe(page), "job page after the operations").toEqual([]);
+
+    // Cancel a run in flight from its row: the request is aborted, the run is cancelled.
+    const t = await api.post(`/v1/cron/trigger/${hanging}`, {});
+    const runId = t.body.data.run_id;
+    await page.goto(`${crondo!.url}/#/jobs/${hanging}`);
+    await page.getByRole("button", { name: `Cancel run ${runId}` }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel run" }).click();
+    await page
+      .locator(".runs-table tbody tr", { hasText: "cancelled" })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect((await api.get(`/v1/cron/runs/get/${hanging}/${runId}`)).body.data.state).toBe(
+      "cancelled",
+    );
+    await page.getByRole("button", { name: `Replay run ${runId}` }).waitFor(); // finished now
+
+    expect(b!.errors).toEqual([]);
+    expect(b!.external).toEqual([]);
   });
 });

@@ -5,11 +5,15 @@
 
 import type { CronRun, Overview } from "../../../src/client";
 import { api } from "../api";
-import { errorPanel, h, replace, title } from "../dom";
+import { dataTable, errorPanel, h, replace, title } from "../dom";
 import { browserZone, dateTime, duration } from "../format";
 import { links, poller, type Route, type ViewContext } from "../router";
 import { legend, lines, stackedBars, timeline } from "../svg-charts";
 import { cell, rel } from "./jobs";
+
+/** On a phone the chart keeps a readable size and scrolls sideways (by keyboard too). */
+const scroller = (label: string, chart: SVGSVGElement) =>
+  h("div", { class: "chart-scroll", tabindex: 0, role: "group", "aria-label": label }, chart);
 
 const STATES = ["succeeded", "failed", "skipped", "cancelled"] as const;
 const POLL_MS = 10_000;
@@ -38,15 +42,18 @@ function runsChart(o: Overview) {
   const figure = h(
     "figure",
     { class: "chart", id: "runs-chart", "data-runs": sum },
-    stackedBars({
-      label,
-      from,
-      to,
-      step: 60_000,
-      bins: o.runs_per_minute.map(({ t, ...values }) => ({ t: Date.parse(t), values })),
-      keys: STATES,
-      xTick: hhmm,
-    }),
+    scroller(
+      "Runs per minute chart",
+      stackedBars({
+        label,
+        from,
+        to,
+        step: 60_000,
+        bins: o.runs_per_minute.map(({ t, ...values }) => ({ t: Date.parse(t), values })),
+        keys: STATES,
+        xTick: hhmm,
+      }),
+    ),
     legend(
       "Run states",
       STATES.map((s) => ({ key: s, text: `${s} (${totals[s]})` })),
@@ -67,17 +74,20 @@ function lagChart(o: Overview) {
   return h(
     "figure",
     { class: "chart", id: "lag-chart", "data-points": o.fire_lag.length },
-    lines({
-      label,
-      from,
-      to,
-      series: [
-        { key: "p50", points: pts.map(({ t, p }) => ({ t, v: p.p50_seconds })) },
-        { key: "p99", points: pts.map(({ t, p }) => ({ t, v: p.p99_seconds })) },
-      ],
-      yTick: seconds,
-      xTick: hhmm,
-    }),
+    scroller(
+      "Fire lag chart",
+      lines({
+        label,
+        from,
+        to,
+        series: [
+          { key: "p50", points: pts.map(({ t, p }) => ({ t, v: p.p50_seconds })) },
+          { key: "p99", points: pts.map(({ t, p }) => ({ t, v: p.p99_seconds })) },
+        ],
+        yTick: seconds,
+        xTick: hhmm,
+      }),
+    ),
     legend("Percentiles", [
       { key: "p50", text: "p50 (solid)" },
       { key: "p99", text: "p99 (dashed)" },
@@ -97,13 +107,16 @@ function timelineChart(o: Overview) {
   return h(
     "figure",
     { class: "chart", id: "timeline-chart" },
-    timeline({
-      label,
-      from,
-      to,
-      rows: jobs.map((j) => ({ label: j.name, times: j.fires.map(Date.parse), dense: j.more })),
-      xTick: hhmm,
-    }),
+    scroller(
+      "Timeline chart",
+      timeline({
+        label,
+        from,
+        to,
+        rows: jobs.map((j) => ({ label: j.name, times: j.fires.map(Date.parse), dense: j.more })),
+        xTick: hhmm,
+      }),
+    ),
     h("figcaption", { class: "muted" }, label),
     h(
       "ul",
@@ -142,38 +155,33 @@ function nameCache(signal: AbortSignal) {
 function failuresTable(runs: CronRun[], name: (id: string) => Promise<string>) {
   if (runs.length === 0) return h("p", { class: "panel empty" }, "No failed runs.");
   const cols = ["When", "Job", "HTTP", "Attempts", "Error"];
-  return h(
-    "table",
-    { class: "responsive failures-table" },
-    h("caption", { class: "visually-hidden" }, "Latest failed runs across all jobs, newest first"),
-    h("thead", null, h("tr", null, ...cols.map((c) => h("th", { scope: "col" }, c)))),
-    h(
-      "tbody",
-      null,
-      ...runs.map((r) => {
-        const job = h("a", { href: links.job(r.cron_id) }, r.cron_id);
-        name(r.cron_id).then((n) => {
-          job.textContent = n;
-        });
-        return h(
-          "tr",
-          { "data-run-id": r.run_id },
-          cell(
-            "When",
-            h(
-              "a",
-              { href: links.run(r.cron_id, r.run_id) },
-              dateTime(r.finished_at ?? r.scheduled_for, browserZone()),
-            ),
-            h("span", { class: "sub" }, rel(r.finished_at ?? r.scheduled_for)),
+  return dataTable(
+    "failures-table",
+    "Latest failed runs across all jobs, newest first",
+    cols,
+    runs.map((r) => {
+      const job = h("a", { href: links.job(r.cron_id) }, r.cron_id);
+      name(r.cron_id).then((n) => {
+        job.textContent = n;
+      });
+      return h(
+        "tr",
+        { "data-run-id": r.run_id },
+        cell(
+          "When",
+          h(
+            "a",
+            { href: links.run(r.cron_id, r.run_id) },
+            dateTime(r.finished_at ?? r.scheduled_for, browserZone()),
           ),
-          cell("Job", job),
-          cell("HTTP", r.response_status === null ? "—" : String(r.response_status)),
-          cell("Attempts", String(r.attempts)),
-          cell("Error", r.error ? h("span", { class: "error-text" }, r.error) : "—"),
-        );
-      }),
-    ),
+          h("span", { class: "sub" }, rel(r.finished_at ?? r.scheduled_for)),
+        ),
+        cell("Job", job),
+        cell("HTTP", r.response_status === null ? "—" : String(r.response_status)),
+        cell("Attempts", String(r.attempts)),
+        cell("Error", r.error ? h("span", { class: "error-text" }, r.error) : "—"),
+      );
+    }),
   );
 }
 
