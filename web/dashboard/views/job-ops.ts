@@ -2,17 +2,16 @@
 // replay of failures, the backfill dialog, secret rotation and the auto-pause banner.
 // Each action goes through the API and the page's poller shows what it did.
 
-import type { CronRecord, CronRun } from "../../../src/client";
+import { type CronRecord, type CronRun, FINISHED_STATES } from "../../../src/client";
 import { api, session } from "../api";
 import { confirmDialog, formDialog } from "../dialog";
 import { errorText, h, toast } from "../dom";
 import { dateTime, isoToWall, wallToIso } from "../format";
 import { disableForReadOnly } from "../read-only";
-import { FINAL_STATES } from "./runs";
 
 /** The run's own action: Replay for a finished run, Cancel for one in progress. */
 export function runActionButton(job: CronRecord, run: CronRun, done: () => void) {
-  const finished = FINAL_STATES.has(run.state);
+  const finished = FINISHED_STATES.includes(run.state);
   const label = finished ? "Replay" : "Cancel";
   const button = h(
     "button",
