@@ -148,7 +148,8 @@ describe("operators' dashboard", () => {
     expect(await page.locator("#timeline-chart line.fire").count()).toBeGreaterThan(200);
     const firstFailure = page.locator("#failures tbody tr").first();
     await firstFailure.waitFor();
-    expect(await firstFailure.locator('td[data-label="Job"]').textContent()).toBe("billing export");
+    // The job's name replaces its id once fetched.
+    await firstFailure.locator('td[data-label="Job"]', { hasText: "billing export" }).waitFor();
 
     // A failure made now by the receiver shows up without a reload (the page polls).
     await page.evaluate("window.__noReload = true");
