@@ -14,13 +14,17 @@ const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 function changes(e: AuditEntry) {
   const names = Object.keys(e.changes);
   if (names.length === 0) return e.subject ? mono(e.subject) : "—";
-  return h(
+  const list = h(
     "ul",
     { class: "changes" },
     ...names.map((n) =>
       h("li", null, mono(n), `: ${show(e.changes[n]!.from)} → ${show(e.changes[n]!.to)}`),
     ),
   );
+  // A create sets every field: folded, so that the log stays readable.
+  return names.length > 5
+    ? h("details", null, h("summary", null, `${names.length} fields`), list)
+    : list;
 }
 
 export interface AuditSection {
