@@ -14,7 +14,7 @@
 // --write is given. --keep leaves the D1 state directory in place. After the
 // real purge, the expired runs are inserted again and purged with a smaller
 // budget (--continuation-budget-ms; 0 skips it) so continuation is exercised.
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,7 +27,6 @@ import {
   machineLine,
   mdTable,
   migrationStatements,
-  ROOT,
   startMiniflare,
   summarize,
   writeSection,
@@ -86,11 +85,6 @@ const say = (msg) => console.error(`[d1-scale +${elapsed()}s] ${msg}`);
 const workerLogs = [];
 
 // --- Worker and Miniflare --------------------------------------------------
-
-async function bundleWorker() {
-  await mkdir(join(ROOT, ".wrangler", "bench"), { recursive: true });
-  return bundleBenchWorker("d1-worker", join(ROOT, ".wrangler", "bench", "d1-worker.mjs"));
-}
 
 function startWorker(scriptPath, persistDir) {
   return startMiniflare({
@@ -245,7 +239,7 @@ async function main() {
     `config: ${int(cfg.runsPerJob * cfg.jobs)} runs / ${int(cfg.jobs)} jobs (${cfg.expiredPerJob} expired, ${cfg.inProgress} in progress, ${cfg.recentPerJob} recent per job) + 1 job with ${int(cfg.hotRuns)} runs`,
   );
 
-  const scriptPath = await bundleWorker();
+  const scriptPath = await bundleBenchWorker("d1-worker");
   const persistDir = await mkdtemp(join(tmpdir(), "crondo-d1-scale-"));
   say(`D1 state in ${persistDir}`);
   const mf = await startWorker(scriptPath, persistDir);

@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scripts: machine description, percentiles,
 // Markdown tables, and the section writer of BENCHMARKS.md.
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,9 +150,45 @@ export async function startMiniflare(options) {
   return mf;
 }
 
-/** Bundles a bench Worker (scripts/bench/<name>.ts) for Miniflare into `outfile`. */
-export async function bundleBenchWorker(name, outfile) {
+/**
+ * The statements of a migration file, comments removed: split at ";" except inside a
+ * CREATE TRIGGER … BEGIN … END (whose body holds statements of its own).
+ */
+export function sqlStatements(sql) {
+  const text = sql
+    .split("\n")
+    .map((l) => l.replace(/--.*$/, ""))
+    .join("\n");
+  const out = [];
+  let pending = null;
+  for (const raw of text.split(";")) {
+    const s = raw.trim();
+    if (pending !== null) {
+      pending += `;${raw}`;
+      if (/\bEND$/i.test(s)) {
+        out.push(pending.trim());
+        pending = null;
+      }
+    } else if (/^CREATE\s+TRIGGER\b/i.test(s) && !/\bEND$/i.test(s)) {
+      pending = raw;
+    } else if (s) {
+      out.push(s);
+    }
+  }
+  if (pending !== null) throw new Error("unterminated CREATE TRIGGER (no END)");
+  return out;
+}
+
+/**
+ * Bundles scripts/bench/<name>.ts for workerd into `outfile` (default
+ * .wrangler/bench/<name>.mjs); its path.
+ */
+export async function bundleBenchWorker(
+  name,
+  outfile = join(ROOT, ".wrangler", "bench", `${name}.mjs`),
+) {
   const { build } = await import("esbuild");
+  await mkdir(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [join(ROOT, "scripts", "bench", `${name}.ts`)],
     bundle: true,
@@ -168,23 +204,13 @@ export async function bundleBenchWorker(name, outfile) {
   return outfile;
 }
 
-/** The statements of migrations/*.sql, in file order, comments removed. */
+/** The statements of migrations/*.sql, in file order, comments removed (sqlStatements). */
 export async function migrationStatements() {
   const dir = join(ROOT, "migrations");
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   const out = [];
   for (const f of files) {
-    const sql = (await readFile(join(dir, f), "utf8"))
-      .split("\n")
-      .map((l) => l.replace(/--.*$/, ""))
-      .join("\n");
-    out.push({
-      file: f,
-      statements: sql
-        .split(";")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    });
+    out.push({ file: f, statements: sqlStatements(await readFile(join(dir, f), "utf8")) });
   }
   return out;
 }

@@ -5,7 +5,8 @@
 //   npm run bench [-- --full] [--duration 30] [--warmup 10] [--n 100,1000]
 //                 [--requests 2000] [--clients 16]
 //                 [--overload-n 300,1000] [--overload-duration 45]
-//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,history]
+//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,
+//                         history,observability]
 //                 [--wait-load 1.0] [--wait-max-min 20] [--no-write]
 //
 //   1. precision   N jobs every second (N = 100, 1000) on crondo (wrangler dev),
@@ -29,6 +30,8 @@
 //                  (scripts/bench/tenant-runs.mjs)
 //   9. history     scripts/bench/history.mjs as a child process: the run-history write
 //                  path before issue 19 and now, 2,000 deliveries a second, no HTTP
+//   10. observability  GET /metrics, /overview and /list for one tenant with 10,000 jobs
+//                  and 1,000,000 runs (scripts/bench/observability.mjs)
 //
 // Default run: about 15–20 minutes on 2 cores. --full: the D1 bench at full size and
 // a 60 s precision window. Progress goes to stderr. Exits non-zero only when
@@ -52,6 +55,7 @@ import {
   ROOT,
   writeSection,
 } from "./lib.mjs";
+import * as observability from "./observability.mjs";
 import * as overload from "./overload.mjs";
 import * as precision from "./precision.mjs";
 import { startReceiver } from "./receiver.mjs";
@@ -68,7 +72,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "16" },
     only: {
       type: "string",
-      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,history",
+      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,history,observability",
     },
     "overload-n": { type: "string", default: "300,1000" },
     "overload-duration": { type: "string", default: "45" },
@@ -92,6 +96,7 @@ const KNOWN = [
   "d1",
   "tenantruns",
   "history",
+  "observability",
 ];
 for (const name of only) {
   if (!KNOWN.includes(name)) {
@@ -530,6 +535,16 @@ async function main() {
       await receiver.close();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+    }
+  }
+
+  if (only.has("observability")) {
+    try {
+      say("observability: /metrics, the overview and list for 10,000 jobs and 1,000,000 runs");
+      await section("observability", (await observability.run()).markdown);
+    } catch (e) {
+      crashed = true;
+      say(`observability crashed: ${e?.stack ?? e}`);
     }
   }
 

@@ -1,7 +1,7 @@
 // The run history: one `runs` table in each history shard (SPEC §14). Every function
 // takes the database of the job's shard; fan-out over all shards is shards.ts.
 import { chunkBySize, type VersionedRun } from "../job/history-batch";
-import type { AttemptLogEntry, RunRow, RunState } from "../job/types";
+import { type AttemptLogEntry, FINISHED_STATES, type RunRow, type RunState } from "../job/types";
 import { type Page, pageOf } from "./cursor";
 
 export interface RunDbRow extends Omit<RunRow, "attempt_log"> {
@@ -33,10 +33,15 @@ const COLUMNS = [
   "created_at",
 ] as const;
 
+// A finished row is final: a stale write of the same run (an older version redelivered
+// after the final one) never moves it back, so it cannot be counted twice either when
+// the final version comes again (the metrics' triggers count the transition to finished,
+// migrations/0007_metrics.sql).
 const UPSERT_SQL = `INSERT INTO runs (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})
   ON CONFLICT(run_id) DO UPDATE SET ${COLUMNS.filter((c) => c !== "run_id" && c !== "created_at")
     .map((c) => `${c} = excluded.${c}`)
-    .join(", ")}`;
+    .join(", ")}
+  WHERE runs.state NOT IN (${FINISHED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
 /** One run, one statement (20 bound values): the write path before issue 19, kept for seeding tests and the benchmark's baseline. */
 export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedStatement {
@@ -57,13 +62,15 @@ const UPSERT_MANY_SQL = `INSERT INTO runs (${MANY_COLUMNS.join(", ")})
   )
     .map((c) => `${c} = excluded.${c}`)
     .join(", ")}
-  WHERE excluded.version > runs.version`;
+  WHERE excluded.version > runs.version
+    AND runs.state NOT IN (${FINISHED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
 /**
  * The statements that write `runs` to one shard: many rows per statement, bound as one
  * JSON array (D1 allows 100 bound parameters per statement, i.e. 5 rows of 20 columns
  * otherwise), chunked by size. A row already holding a newer version is left as it is,
  * and writing the same version twice changes nothing: a redelivered batch is harmless.
+ * A finished row is final, as for UPSERT_SQL (the metrics' triggers count it once).
  */
 export function upsertRunsStatements(
   db: D1Database,

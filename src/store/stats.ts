@@ -1,5 +1,7 @@
 import type { VersionedRun } from "../job/history-batch";
 import { type JobStats, type StatsRow, summarizeRuns } from "../job/stats";
+import type { RecentRuns } from "../job/summary";
+import { fanOut, type Shard } from "./shards";
 
 /**
  * Statistics over a job's last `window` runs (newest first by run id), read from its
@@ -25,4 +27,49 @@ export async function jobStats(
   }
   const rows = [...byId.values()].sort((a, b) => (a.run_id < b.run_id ? 1 : -1)).slice(0, window);
   return summarizeRuns(cronId, window, rows);
+}
+
+/**
+ * Succeeded and failed among each job's last `window` runs, for a page of jobs in ONE
+ * D1 round trip: a batch of one index-backed (runs_by_job) query per job, so it reads at
+ * most `window` rows of each job however long its history. (Not one UNION ALL: D1 allows
+ * only a few terms in a compound SELECT.)
+ */
+export async function recentRuns(
+  shards: readonly Shard[],
+  cronIds: readonly string[],
+  window: number,
+): Promise<Map<string, RecentRuns>> {
+  // Each job's runs are in one shard: every shard is asked, and a job's figures are
+  // those of the shard that has its runs (the others have none).
+  const perShard = await fanOut(shards, ({ db }) => recentRunsIn(db, cronIds, window));
+  const out = new Map<string, RecentRuns>();
+  for (const id of cronIds) {
+    const all = perShard.map((m) => m.get(id)!);
+    out.set(
+      id,
+      all.reduce((a, b) => (b.runs > a.runs ? b : a)),
+    );
+  }
+  return out;
+}
+
+async function recentRunsIn(
+  db: D1Database,
+  cronIds: readonly string[],
+  window: number,
+): Promise<Map<string, RecentRuns>> {
+  const out = new Map<string, RecentRuns>();
+  if (cronIds.length === 0) return out;
+  const sql = `SELECT COUNT(*) AS runs, coalesce(SUM(state = 'succeeded'), 0) AS succeeded,
+      coalesce(SUM(state = 'failed'), 0) AS failed
+    FROM (SELECT state FROM runs WHERE cron_id = ? ORDER BY run_id DESC LIMIT ?)`;
+  const results = await db.batch<RecentRuns>(
+    cronIds.map((id) => db.prepare(sql).bind(id, Math.trunc(window))),
+  );
+  cronIds.forEach((id, i) => {
+    const r = results[i]?.results[0];
+    out.set(id, { runs: r?.runs ?? 0, succeeded: r?.succeeded ?? 0, failed: r?.failed ?? 0 });
+  });
+  return out;
 }
