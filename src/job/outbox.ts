@@ -52,14 +52,12 @@ export function eventBody(
 }
 
 /**
- * The body the legacy on_failure_webhook receives: SPEC §4's, with the event's id and
- * time added (its retries carry the same id).
+ * The body the legacy on_failure_webhook receives: exactly SPEC §4's. The event's id
+ * travels in its headers (Idempotency-Key, X-Cron-Event-Id), the same on every retry.
  */
-export function failureBody(state: JobState, row: RunRow, id: string, now: number) {
+export function failureBody(state: JobState, row: RunRow) {
   return {
     type: "cron.run.failed",
-    id,
-    created_at: iso(now)!,
     cron_id: state.cron_id,
     run_id: row.run_id,
     name: state.config.name,
@@ -153,7 +151,7 @@ export function notificationsOf(
       push(e, notify_url, (id) => eventBody(state, e.event, e.row, id, now));
     const row = e.row;
     if (e.legacy && row && on_failure_webhook)
-      push(e, on_failure_webhook, (id) => failureBody(state, row, id, now));
+      push(e, on_failure_webhook, () => failureBody(state, row));
   }
   return out;
 }

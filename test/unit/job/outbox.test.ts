@@ -117,9 +117,8 @@ describe("outbox", () => {
       status: "active",
       paused_reason: null,
     });
-    expect(failureBody(job, row, "evt_3", T0)).toMatchObject({
+    expect(failureBody(job, row)).toMatchObject({
       type: "cron.run.failed",
-      id: "evt_3",
       run_id: "run_1",
       attempts: 1,
       error: "HTTP 500",
@@ -150,7 +149,10 @@ describe("outbox", () => {
       ["evt_3", "job.paused", "https://hooks.example.com/n", null],
     ]);
     expect(JSON.parse(entries[0]!.body)).toMatchObject({ type: "run.failed", id: "evt_1" });
-    expect(JSON.parse(entries[1]!.body)).toMatchObject({ type: "cron.run.failed", id: "evt_2" });
+    expect(JSON.parse(entries[1]!.body)).toMatchObject({
+      type: "cron.run.failed",
+      run_id: "run_1",
+    });
     expect(entries.every((e) => e.attempts === 0 && e.next_at === T0)).toBe(true);
   });
 });
