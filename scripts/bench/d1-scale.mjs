@@ -14,19 +14,20 @@
 // --write is given. --keep leaves the D1 state directory in place. After the
 // real purge, the expired runs are inserted again and purged with a smaller
 // budget (--continuation-budget-ms; 0 skips it) so continuation is exercised.
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import {
   BENCHMARKS_FILE,
+  bundleBenchWorker,
   fixed,
   int,
   machineInfo,
   machineLine,
   mdTable,
   ROOT,
+  sqlStatements,
   startMiniflare,
   summarize,
   writeSection,
@@ -86,24 +87,6 @@ const workerLogs = [];
 
 // --- Worker and Miniflare --------------------------------------------------
 
-async function bundleWorker() {
-  const outfile = join(ROOT, ".wrangler", "bench", "d1-worker.mjs");
-  await mkdir(join(ROOT, ".wrangler", "bench"), { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, "scripts", "bench", "d1-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*", "node:*"],
-    outfile,
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
 function startWorker(scriptPath, persistDir) {
   return startMiniflare({
     modules: true,
@@ -143,17 +126,7 @@ async function migrationStatements() {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   const out = [];
   for (const f of files) {
-    const sql = (await readFile(join(dir, f), "utf8"))
-      .split("\n")
-      .map((l) => l.replace(/--.*$/, ""))
-      .join("\n");
-    out.push({
-      file: f,
-      statements: sql
-        .split(";")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    });
+    out.push({ file: f, statements: sqlStatements(await readFile(join(dir, f), "utf8")) });
   }
   return out;
 }
@@ -278,7 +251,7 @@ async function main() {
     `config: ${int(cfg.runsPerJob * cfg.jobs)} runs / ${int(cfg.jobs)} jobs (${cfg.expiredPerJob} expired, ${cfg.inProgress} in progress, ${cfg.recentPerJob} recent per job) + 1 job with ${int(cfg.hotRuns)} runs`,
   );
 
-  const scriptPath = await bundleWorker();
+  const scriptPath = await bundleBenchWorker("d1-worker");
   const persistDir = await mkdtemp(join(tmpdir(), "crondo-d1-scale-"));
   say(`D1 state in ${persistDir}`);
   const mf = await startWorker(scriptPath, persistDir);

@@ -28,7 +28,7 @@ function enc(n: number, chars: number): string {
 }
 
 /** The same encoding as a SQL expression over an integer expression. */
-function sqlEnc(expr: string, chars: number): string {
+export function sqlEnc(expr: string, chars: number): string {
   const parts: string[] = [];
   for (let i = chars - 1; i >= 0; i--) {
     parts.push(`substr('${ALPHABET}', ((((${expr}) >> ${5 * i}) & 31) + 1), 1)`);

@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scripts: machine description, percentiles,
 // Markdown tables, and the section writer of BENCHMARKS.md.
 import { existsSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,4 +148,53 @@ export async function startMiniflare(options) {
   );
   await mf.ready;
   return mf;
+}
+
+/**
+ * The statements of a migration file, comments removed: split at ";" except inside a
+ * CREATE TRIGGER … BEGIN … END (whose body holds statements of its own).
+ */
+export function sqlStatements(sql) {
+  const text = sql
+    .split("\n")
+    .map((l) => l.replace(/--.*$/, ""))
+    .join("\n");
+  const out = [];
+  let pending = null;
+  for (const raw of text.split(";")) {
+    const s = raw.trim();
+    if (pending !== null) {
+      pending += `;${raw}`;
+      if (/\bEND$/i.test(s)) {
+        out.push(pending.trim());
+        pending = null;
+      }
+    } else if (/^CREATE\s+TRIGGER\b/i.test(s) && !/\bEND$/i.test(s)) {
+      pending = raw;
+    } else if (s) {
+      out.push(s);
+    }
+  }
+  if (pending !== null) throw new Error("unterminated CREATE TRIGGER (no END)");
+  return out;
+}
+
+/** Bundles scripts/bench/<name>.ts for workerd into .wrangler/bench/<name>.mjs; its path. */
+export async function bundleBenchWorker(name) {
+  const { build } = await import("esbuild");
+  const outfile = join(ROOT, ".wrangler", "bench", `${name}.mjs`);
+  await mkdir(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, "scripts", "bench", `${name}.ts`)],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
 }

@@ -5,7 +5,8 @@
 //   npm run bench [-- --full] [--duration 30] [--warmup 10] [--n 100,1000]
 //                 [--requests 2000] [--clients 16]
 //                 [--overload-n 300,1000] [--overload-duration 45]
-//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns]
+//                 [--only precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,
+//                         observability]
 //                 [--wait-load 1.0] [--wait-max-min 20] [--no-write]
 //
 //   1. precision   N jobs every second (N = 100, 1000) on crondo (wrangler dev),
@@ -27,6 +28,8 @@
 //   8. tenantruns  the tenant-wide runs list (GET /v1/cron/runs/list) paging through
 //                  10,000 runs of 100 jobs: first vs deep pages, plan, stable cursor
 //                  (scripts/bench/tenant-runs.mjs)
+//   9. observability  GET /metrics, /overview and /list for one tenant with 10,000 jobs
+//                  and 1,000,000 runs (scripts/bench/observability.mjs)
 //
 // Default run: about 15–20 minutes on 2 cores. --full: the D1 bench at full size and
 // a 60 s precision window. Progress goes to stderr. Exits non-zero only when
@@ -50,6 +53,7 @@ import {
   ROOT,
   writeSection,
 } from "./lib.mjs";
+import * as observability from "./observability.mjs";
 import * as overload from "./overload.mjs";
 import * as precision from "./precision.mjs";
 import { startReceiver } from "./receiver.mjs";
@@ -66,7 +70,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "16" },
     only: {
       type: "string",
-      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns",
+      default: "precision,dofloor,cpu,api,overload,schedule,d1,tenantruns,observability",
     },
     "overload-n": { type: "string", default: "300,1000" },
     "overload-duration": { type: "string", default: "45" },
@@ -80,7 +84,17 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (m) => console.error(`[bench +${elapsed()}] ${m}`);
 const only = new Set(args.only.split(",").map((s) => s.trim()));
-const KNOWN = ["precision", "dofloor", "cpu", "api", "overload", "schedule", "d1", "tenantruns"];
+const KNOWN = [
+  "precision",
+  "dofloor",
+  "cpu",
+  "api",
+  "overload",
+  "schedule",
+  "d1",
+  "tenantruns",
+  "observability",
+];
 for (const name of only) {
   if (!KNOWN.includes(name)) {
     console.error(`unknown --only name "${name}" (known: ${KNOWN.join(", ")})`);
@@ -513,6 +527,16 @@ async function main() {
       await receiver.close();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+    }
+  }
+
+  if (only.has("observability")) {
+    try {
+      say("observability: /metrics, the overview and list for 10,000 jobs and 1,000,000 runs");
+      await section("observability", (await observability.run()).markdown);
+    } catch (e) {
+      crashed = true;
+      say(`observability crashed: ${e?.stack ?? e}`);
     }
   }
 

@@ -14,7 +14,27 @@ export { CronRecordSchema, CronRunSchema };
 const page = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), next_cursor: z.string().nullable() });
 
-export const CronPageSchema = page(CronRecordSchema).meta({ id: "CronPage" });
+/** What GET /list adds to each record: what a jobs page shows, in the same request. */
+export const JobSummarySchema = z
+  .strictObject({
+    next_run_at: z.iso
+      .datetime()
+      .nullable()
+      .describe("the next fire time computed from the schedule now (null: paused, completed)"),
+    description: z.string().describe("the schedule in English, with its window and jitter"),
+    success: z.strictObject({
+      window: z.int().describe("runs looked at: the job's last ones"),
+      runs: z.int(),
+      succeeded: z.int(),
+      failed: z.int(),
+      rate: z.number().nullable().describe("succeeded / (succeeded + failed); null: none finished"),
+    }),
+  })
+  .meta({ id: "JobSummary" });
+export const CronListItemSchema = CronRecordSchema.extend({ summary: JobSummarySchema }).meta({
+  id: "CronListItem",
+});
+export const CronPageSchema = page(CronListItemSchema).meta({ id: "CronPage" });
 export const RunPageSchema = page(CronRunSchema).meta({ id: "RunPage" });
 export const DeletedSchema = z.strictObject({ cron_id: z.string(), deleted: z.literal(true) });
 export const RetentionSchema = z.strictObject({ cron_id: z.string(), retention_days: z.int() });
@@ -62,6 +82,53 @@ export const StatsSchema = z.strictObject({
   fire_lag_ms: pair,
   counts: z.record(z.enum(RUN_STATES), z.int()),
 });
+
+/** GET /v1/cron/metrics answers text, not an envelope (Prometheus exposition format 0.0.4). */
+export const MetricsTextSchema = z
+  .string()
+  .describe("Prometheus text exposition format 0.0.4")
+  .meta({ id: "MetricsText" });
+
+const minutePoint = z.strictObject({
+  t: z.iso.datetime(),
+  succeeded: z.int(),
+  failed: z.int(),
+  skipped: z.int(),
+  cancelled: z.int(),
+});
+export const OverviewSchema = z
+  .strictObject({
+    now: z.iso.datetime(),
+    from: z.iso.datetime(),
+    jobs: z.strictObject({ active: z.int(), paused: z.int(), completed: z.int() }),
+    runs_per_minute: z
+      .array(minutePoint)
+      .describe("runs finished per minute by state, oldest first; minutes without runs left out"),
+    fire_lag: z
+      .array(
+        z.strictObject({
+          t: z.iso.datetime(),
+          runs: z.int(),
+          p50_seconds: z.number().nullable(),
+          p99_seconds: z.number().nullable(),
+        }),
+      )
+      .describe("per 10 minutes, estimated from the fire-lag histogram's buckets"),
+    timeline: z.strictObject({
+      from: z.iso.datetime(),
+      to: z.iso.datetime(),
+      jobs: z.array(
+        z.strictObject({
+          cron_id: z.string(),
+          name: z.string(),
+          schedule: z.string().nullable(),
+          fires: z.array(z.iso.datetime()),
+          more: z.boolean().describe("more fires in the window than listed"),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: "Overview" });
 
 /** The calling API key, as `GET /v1/cron/key` shows it (never the key itself). */
 export const ApiKeySchema = z

@@ -194,11 +194,13 @@ export function buildOpenApi(routes: Route[], serverUrl?: string) {
       responses: {
         [String(doc.status ?? 200)]: {
           description: "Success",
-          content: {
-            "application/json": {
-              schema: schemaOf(successEnvelope(doc.response), "output", components),
-            },
-          },
+          content: doc.contentType
+            ? { [doc.contentType]: { schema: schemaOf(doc.response, "output", components) } }
+            : {
+                "application/json": {
+                  schema: schemaOf(successEnvelope(doc.response), "output", components),
+                },
+              },
         },
         ...errorResponses(route),
       },

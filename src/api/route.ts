@@ -39,6 +39,8 @@ export interface Route {
     query?: z.ZodType;
     response: z.ZodType;
     status?: 200 | 201 | 202;
+    /** A success answered as this media type with `response` as its body (no envelope). */
+    contentType?: string;
     /**
      * Error codes this operation answers beyond those every route of its shape does
      * (auth, rate limit, bad body, unknown id, idempotency: see openapi.ts).

@@ -238,6 +238,20 @@ export const statsQuerySchema = z.strictObject({
     .default(100),
 });
 
+export const metricsQuerySchema = z.strictObject({
+  by: z.enum(["job"], 'must be "job"').optional().describe("job: per-job series (label cron_id)"),
+});
+
+export const overviewQuerySchema = z.strictObject({
+  hours: z.coerce
+    .number("must be a number")
+    .int("must be an integer from 1 to 48")
+    .min(1, "must be 1..48")
+    .max(48, "must be 1..48")
+    .default(24)
+    .describe("how far back runs and fire lag go"),
+});
+
 export const previewSchema = z.strictObject({
   schedule: expression.optional(),
   cron_expr: expression.optional(),

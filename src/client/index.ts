@@ -10,6 +10,8 @@ import type {
   ApiKeySchema,
   AuditEntrySchema,
   BackfillSchema,
+  JobSummarySchema,
+  OverviewSchema,
   ReplayAcceptedSchema,
 } from "../api/models";
 import type {
@@ -22,7 +24,7 @@ import type {
 } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
 import type { JobStats } from "../job/stats";
-import type { JobStatus, RunState } from "../job/types";
+import type { JobStatus, RunState, RunTrigger } from "../job/types";
 
 export type {
   HttpMethod,
@@ -56,6 +58,11 @@ export type ApiKey = z.output<typeof ApiKeySchema>;
 export type { KeyScope } from "../lib/key-record.mjs";
 export type BackfillRequest = Omit<z.input<typeof backfillSchema>, "idempotency_key">;
 export type BackfillAccepted = z.infer<typeof BackfillSchema>;
+/** What `list` adds to each record (next run from the schedule, description, success). */
+export type JobSummary = z.infer<typeof JobSummarySchema>;
+export type CronListItem = CronRecord & { summary: JobSummary };
+/** The tenant overview (`overview()`): runs per minute, fire lag over time, next fires. */
+export type Overview = z.infer<typeof OverviewSchema>;
 /** A bulk replay (SPEC §11): which finished runs of a job to run again. */
 export type BulkReplayRequest = Omit<z.input<typeof bulkReplaySchema>, "idempotency_key">;
 export type ReplayAccepted = z.infer<typeof ReplayAcceptedSchema>;
@@ -178,7 +185,7 @@ export class CrondoClient {
     return this.call<CronRecord>("POST", "/create", job, options);
   }
   list(params: { limit?: number; cursor?: string; status?: JobStatus } = {}) {
-    return this.call<Page<CronRecord>>("GET", `/list${CrondoClient.query(params)}`);
+    return this.call<Page<CronListItem>>("GET", `/list${CrondoClient.query(params)}`);
   }
   get(cronId: string) {
     return this.call<CronRecord>("GET", `/get/${encodeURIComponent(cronId)}`);
@@ -234,6 +241,32 @@ export class CrondoClient {
   /** The calling key: tenant, name, scopes (["read"] for a read-only key) and expiry. */
   key() {
     return this.call<ApiKey>("GET", "/key");
+  }
+  /** The tenant overview the dashboard's first page draws (last `hours`, default 24). */
+  overview(params: { hours?: number } = {}) {
+    return this.call<Overview>("GET", `/overview${CrondoClient.query(params)}`);
+  }
+  /**
+   * GET /metrics: the Prometheus text (format 0.0.4), the tenant's totals or with
+   * `by: "job"` per-job series. Errors come as the usual envelope.
+   */
+  async metrics(params: { by?: "job" } = {}): Promise<string> {
+    const path = `/metrics${CrondoClient.query(params)}`;
+    const res = await this.doFetch(`${this.base}/v1/cron${path}`, {
+      method: "GET",
+      headers: { authorization: `Bearer ${this.opts.apiKey}` },
+    });
+    const text = await res.text();
+    if (res.ok) return text;
+    let error: { code: ErrorCode; message: string; details: ErrorDetail[] } | undefined;
+    try {
+      error = JSON.parse(text).error;
+    } catch {
+      // not an envelope: reported below
+    }
+    if (!error) throw new CrondoProtocolError(res.status, `HTTP ${res.status} from GET ${path}`);
+    const requestId = res.headers.get("x-request-id");
+    throw new CrondoError(res.status, error.code, error.message, error.details, requestId);
   }
   stats(cronId: string, window?: number) {
     return this.call<JobStats>(

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { log } from "../lib/log";
 import { MINUTE } from "../lib/time";
 import { jobStub } from "../object/stub";
+import { purgeMinuteCounters } from "../store/counters";
 import { purgeExpiredKeys } from "../store/idempotency";
 import { getMaintenanceValue, overdueJobs, setMaintenanceValue } from "../store/maintenance";
 import { purgeExpiredRuns } from "../store/purge";
@@ -57,6 +58,8 @@ export async function runDailyMaintenance(env: Env, scheduledTime: number) {
   const purge = await purgeWithContinuation(env.DB, scheduledTime, PURGE_BUDGET_MS);
   const sweep = await sweepOverdue(env, Date.now());
   const keys_expired = await purgeExpiredKeys(env.DB, Date.now());
+  // The overview's per-minute counters; the totals behind /metrics are never purged.
+  const minute_counters_expired = await purgeMinuteCounters(env.DB, Date.now());
   const summary = {
     purge_deleted: purge.deleted,
     purge_jobs: purge.jobs_scanned,
@@ -66,6 +69,7 @@ export async function runDailyMaintenance(env: Env, scheduledTime: number) {
     sweep_rearmed: sweep.rearmed.length,
     sweep_errors: sweep.errors.length,
     idempotency_keys_expired: keys_expired,
+    minute_counters_expired,
     duration_ms: Date.now() - started,
   };
   log("maintenance.daily", summary);

@@ -28,6 +28,7 @@ import { failure, type Outcome, success } from "../lib/outcome";
 import { iso } from "../lib/time";
 import { newAuditId, newBackfillId, newEventId, newRunId } from "../lib/ulid";
 import { deleteAuditOfJob, insertAuditStatement } from "../store/audit";
+import { deleteJobCounters } from "../store/counters";
 import { claimJobSlot, deleteJobRow, indexRowOf } from "../store/jobs";
 import { runsToReplay } from "../store/run-queries";
 import { deleteRunsOfJob, getRun } from "../store/runs";
@@ -321,6 +322,7 @@ export class JobObject extends DurableObject<Env> {
     await deleteJobRow(this.env.DB, job.cron_id);
     await deleteRunsOfJob(this.env.DB, job.cron_id);
     await deleteAuditOfJob(this.env.DB, job.cron_id);
+    await deleteJobCounters(this.env.DB, job.tenant_id, job.cron_id);
     log("job.deleted", { tenant_id: job.tenant_id, cron_id: job.cron_id });
     return success({ cron_id: job.cron_id, deleted: true as const });
   }

@@ -117,3 +117,31 @@ function recordOf(cronId: string, json: string): CronRecord {
   }
   return parsed.data;
 }
+
+/** crondo_jobs{status}: the tenant's jobs per status, from the index (jobs_by_tenant_due). */
+export async function countJobsByStatus(
+  db: D1Database,
+  tenantId: string,
+): Promise<Partial<Record<JobStatus, number>>> {
+  const { results } = await db
+    .prepare("SELECT status, COUNT(*) AS n FROM jobs WHERE tenant_id = ? GROUP BY status")
+    .bind(tenantId)
+    .all<{ status: JobStatus; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}
+
+/** The tenant's active jobs that fire soonest (by the index's next_run_at; jobs_by_tenant_due). */
+export async function soonestActiveJobs(
+  db: D1Database,
+  tenantId: string,
+  limit: number,
+): Promise<CronRecord[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT cron_id, record FROM jobs WHERE tenant_id = ? AND status = 'active'
+       AND next_run_at IS NOT NULL ORDER BY next_run_at LIMIT ?`,
+    )
+    .bind(tenantId, limit)
+    .all<{ cron_id: string; record: string }>();
+  return results.map((r) => recordOf(r.cron_id, r.record));
+}

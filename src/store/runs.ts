@@ -1,4 +1,4 @@
-import type { AttemptLogEntry, RunRow, RunState } from "../job/types";
+import { type AttemptLogEntry, FINISHED_STATES, type RunRow, type RunState } from "../job/types";
 import { type Page, pageOf } from "./cursor";
 
 export interface RunDbRow extends Omit<RunRow, "attempt_log"> {
@@ -29,10 +29,15 @@ const COLUMNS = [
   "created_at",
 ] as const;
 
+// A finished row is final: a stale write of the same run (an older version redelivered
+// after the final one) never moves it back, so it cannot be counted twice either when
+// the final version comes again (the metrics' triggers count the transition to finished,
+// migrations/0007_metrics.sql).
 const UPSERT_SQL = `INSERT INTO runs (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})
   ON CONFLICT(run_id) DO UPDATE SET ${COLUMNS.filter((c) => c !== "run_id" && c !== "created_at")
     .map((c) => `${c} = excluded.${c}`)
-    .join(", ")}`;
+    .join(", ")}
+  WHERE runs.state NOT IN (${FINISHED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
 export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedStatement {
   const values = COLUMNS.map((c) =>

@@ -104,3 +104,32 @@ describe("typed client", () => {
     expect(audit.next_cursor).not.toBeNull();
   });
 });
+
+describe("typed client: metrics, overview and the list summary", () => {
+  it("reads the Prometheus text, the overview and each listed job's summary", async () => {
+    const apiKey = await createKey("client-obs", { scopes: ["read"] });
+    const crondo = new CrondoClient({
+      baseUrl: "https://crondo.test/",
+      apiKey,
+      fetch: (input, init) => SELF.fetch(input, init),
+    });
+    const text = await crondo.metrics();
+    expect(text).toMatch(/^# HELP crondo_jobs /);
+    expect(await crondo.metrics({ by: "job" })).toContain("# TYPE crondo_runs_total counter");
+    const overview = await crondo.overview({ hours: 2 });
+    expect(overview.jobs).toEqual({ active: 0, paused: 0, completed: 0 });
+    expect(Date.parse(overview.now) - Date.parse(overview.from)).toBe(2 * 3_600_000);
+    expect((await crondo.list()).items).toEqual([]);
+    const bad = await crondo.overview({ hours: 0 }).catch((e) => e);
+    expect(bad).toBeInstanceOf(CrondoError);
+    expect(bad.code).toBe("VALIDATION_ERROR");
+    const wrong = new CrondoClient({
+      baseUrl: "https://crondo.test/",
+      apiKey: "nope",
+      fetch: (input, init) => SELF.fetch(input, init),
+    });
+    const err = await wrong.metrics().catch((e) => e);
+    expect(err).toBeInstanceOf(CrondoError);
+    expect(err.status).toBe(401);
+  });
+});

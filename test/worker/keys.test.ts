@@ -1,7 +1,7 @@
 // API keys you can trust (SPEC §8, issue 20): scopes enforced on every registered route
 // from the route's own declaration, expiry, revocation that does not wait for KV, and
 // the last-use stamp written off the request's path at most once a minute.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { newApp } from "../../src/api/app";
 import { routeScope } from "../../src/api/route";
@@ -71,6 +71,15 @@ describe("a read-only key on every registered route", () => {
     const label = `${call.method} ${call.path(":id", ":run_id")}`;
     if (call.method === "GET") {
       it(`${label} → 200`, async () => {
+        if (call.route.doc.contentType) {
+          // Answered as text (GET /metrics: the Prometheus format), not as an envelope.
+          const res = await SELF.fetch(`https://crondo.test${call.path(cronId, runId)}`, {
+            headers: { authorization: `Bearer ${reader}` },
+          });
+          expect(res.status, await res.clone().text()).toBe(200);
+          expect(res.headers.get("content-type")).toBe(call.route.doc.contentType);
+          return;
+        }
         const res = await api(call.method, call.path(cronId, runId), reader, call.body);
         expect(res.status, JSON.stringify(res.body)).toBe(200);
         expect(res.body.ok).toBe(true);

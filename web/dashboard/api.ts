@@ -3,6 +3,8 @@
 // client (src/client); a 401 signs the user out. Errors become ApiError for display.
 import {
   type ApiKey,
+  type BackfillRequest,
+  type BulkReplayRequest,
   type CreateJob,
   CrondoClient,
   CrondoError,
@@ -185,6 +187,21 @@ export const api = {
   stats: (cronId: string, window = 100, signal?: AbortSignal) =>
     call((c) => c.stats(cronId, window), signal),
   preview: (body: PreviewRequest, signal?: AbortSignal) => call((c) => c.preview(body), signal),
+  overview: (signal?: AbortSignal) => call((c) => c.overview(), signal),
+  replay: (cronId: string, runId: string) => call((c) => c.runs.replay(cronId, runId)),
+  cancel: (cronId: string, runId: string) => call((c) => c.runs.cancel(cronId, runId)),
+  replayMany: (cronId: string, body: BulkReplayRequest) =>
+    call((c) => c.runs.replayMany(cronId, body)),
+  backfill: (cronId: string, range: BackfillRequest) => call((c) => c.backfill(cronId, range)),
+  rotateSecret: (cronId: string) => call((c) => c.rotateSecret(cronId)),
+  audit: (cronId: string, q: { limit?: number; cursor?: string }, signal?: AbortSignal) =>
+    call((c) => c.audit(cronId, q), signal),
+  /** The tenant's runs across its jobs, newest first (SPEC §11). */
+  tenantRuns: (q: RunsQuery, signal?: AbortSignal) =>
+    call(
+      (c) => c.runs.listAll({ ...q, cursor: filter(q.cursor), state: filter<RunState>(q.state) }),
+      signal,
+    ),
 };
 
 const descriptions = new Map<string, Promise<string>>();

@@ -79,3 +79,13 @@ export const errorPanel = (e: unknown, retry?: () => void) =>
     h("p", null, errorText(e)),
     retry && h("button", { type: "button", onclick: retry }, "Try again"),
   );
+
+/** A table that becomes cards on narrow screens: a hidden caption, column headers, rows. */
+export const dataTable = (cls: string, caption: string, cols: string[], rows: Node[]) =>
+  h(
+    "table",
+    { class: `responsive ${cls}` },
+    h("caption", { class: "visually-hidden" }, caption),
+    h("thead", null, h("tr", null, ...cols.map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", null, ...rows),
+  );

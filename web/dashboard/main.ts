@@ -4,6 +4,7 @@ import "uplot/dist/uPlot.min.css";
 import "./styles/base.css";
 import "./styles/forms.css";
 import "./styles/views.css";
+import "./styles/overview.css";
 import { loadAccess, onUnauthorized, session } from "./api";
 import { errorPanel, h, replace, title } from "./dom";
 import { relative } from "./format";
@@ -11,18 +12,21 @@ import { links, parseRoute } from "./router";
 import { formView } from "./views/form";
 import { jobView } from "./views/job";
 import { jobsView } from "./views/jobs";
+import { overviewView } from "./views/overview";
 import { runView } from "./views/run";
 import { renderSignIn } from "./views/signin";
 
 const main = h("main", { id: "main", tabindex: -1 });
 const signOut = h("button", { type: "button", class: "link-button" }, "Sign out");
 const navLinks = {
+  overview: h("a", { href: links.overview() }, "Overview"),
   jobs: h("a", { href: links.jobs() }, "Jobs"),
   create: h("a", { href: links.create() }, "New job"),
 };
 const nav = h(
   "nav",
   { class: "top-nav", "aria-label": "Main" },
+  navLinks.overview,
   navLinks.jobs,
   navLinks.create,
   h("a", { href: "/docs/" }, "API reference"),
@@ -79,12 +83,16 @@ function render(moveFocus: boolean) {
   navLinks.create.hidden = !session.canWrite();
   const route = parseRoute(location.hash);
   navLinks.jobs.toggleAttribute("aria-current", route.name === "jobs");
+  navLinks.overview.toggleAttribute("aria-current", route.name === "overview");
   navLinks.create.toggleAttribute("aria-current", route.name === "new");
   replace(main, h("p", { class: "muted loading" }, "Loading…"));
   let view: Promise<void>;
   switch (route.name) {
     case "jobs":
       view = jobsView({ ...ctx, route });
+      break;
+    case "overview":
+      view = overviewView({ ...ctx, route });
       break;
     case "job":
       view = jobView({ ...ctx, route });

@@ -13,6 +13,8 @@ import cronStats from "./cron-stats";
 import cronTrigger from "./cron-trigger";
 import cronUpdate from "./cron-update";
 import keyGet from "./key-get";
+import metrics from "./metrics";
+import overview from "./overview";
 import retentionGet from "./retention-get";
 import retentionSet from "./retention-set";
 import runsCancel from "./runs-cancel";
@@ -46,4 +48,6 @@ export const routes: Route[] = [
   cronPreview,
   cronStats,
   keyGet,
+  metrics,
+  overview,
 ];

@@ -9,12 +9,14 @@ import { badge, errorPanel, errorText, h, mono, pair, replace, title, toast } fr
 import { dateTime, duration, percent } from "../format";
 import { disableForReadOnly, readOnlyNote } from "../read-only";
 import { go, links, poller, type Route, type ViewContext } from "../router";
+import { auditSection } from "./audit";
+import { autoPauseBanner, backfillButton, bulkReplayButton, rotateButton } from "./job-ops";
 import { rel } from "./jobs";
 import { runsSection } from "./runs";
 
 const json = (v: unknown) => h("pre", { class: "code" }, JSON.stringify(v, null, 2));
 
-function configList(job: CronRecord, secretShown: { value: boolean }) {
+function configList(job: CronRecord, secretShown: { value: boolean }, rotate: HTMLElement) {
   const secret = h("code", { id: "signing-secret", class: "wrap-anywhere" });
   const toggle = h("button", { type: "button", class: "small", "aria-controls": "signing-secret" });
   const show = () => {
@@ -87,7 +89,7 @@ function configList(job: CronRecord, secretShown: { value: boolean }) {
     pair("Consecutive failures", String(job.consecutive_failures)),
     pair("Created", dateTime(job.created_at, job.timezone)),
     pair("Updated", dateTime(job.updated_at, job.timezone)),
-    pair("Signing secret", h("span", { class: "secret" }, secret, toggle)),
+    pair("Signing secret", h("span", { class: "secret" }, secret, toggle, rotate)),
     ...(job.previous_secret_expires_at && Date.parse(job.previous_secret_expires_at) > Date.now()
       ? [
           pair(
@@ -162,7 +164,24 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
   const stats = h("div", { class: "stats", "aria-label": "Statistics" });
   const config = h("div");
   const chart = runChart(job.timezone, signal);
-  const runs = runsSection(job, signal);
+  const runs = runsSection(job, signal, () => {
+    fastUntil = Date.now() + 5_000;
+    poll.now();
+  });
+  const audit = auditSection(job, signal);
+  const banner = h("div");
+  const changed = () => {
+    fastUntil = Date.now() + 5_000;
+    poll.now();
+  };
+  const rotate = rotateButton(
+    () => job,
+    (j) => {
+      job = j;
+      render();
+      changed();
+    },
+  );
   let stat: JobStats | null = null;
   let lastJob = "";
   /** After a trigger, poll fast until the new run shows up (then its state keeps it fast). */
@@ -188,7 +207,8 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
     pause.disabled = !canWrite || job.status === "completed";
     replace(heading, title(job.name), badge(job.status));
     replace(stats, summary(job, stat));
-    replace(config, configList(job, secretShown));
+    replace(config, configList(job, secretShown, rotate));
+    replace(banner, autoPauseBanner(job));
   };
 
   const act = async (button: HTMLButtonElement, fn: () => Promise<string>) => {
@@ -254,6 +274,13 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
       edit,
       del,
     ),
+    h(
+      "div",
+      { class: "actions", role: "group", "aria-label": "Run operations" },
+      bulkReplayButton(() => job, changed),
+      backfillButton(() => job, changed),
+    ),
+    banner,
     canWrite ? null : readOnlyNote(),
     stats,
     h(
@@ -263,6 +290,7 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
       chart.el,
     ),
     runs.el,
+    audit.el,
     h(
       "section",
       { class: "section", "aria-labelledby": "config-title" },
@@ -278,6 +306,7 @@ export async function jobView(ctx: ViewContext<Extract<Route, { name: "job" }>>)
       api.stats(job.cron_id, 100, signal).catch(() => stat),
       api.runs(job.cron_id, { limit: 100 }, signal).catch(() => null),
       runs.refresh(),
+      audit.refresh(),
     ]);
     job = j;
     stat = s;

@@ -1,12 +1,13 @@
-// The jobs list: filter by status, cursor pagination (a stack of cursors for "Previous"),
-// descriptions from /preview and success rates from /stats filled in as they arrive.
+// The jobs list: filter by status, cursor pagination (a stack of cursors for "Previous").
+// One request a page: each item of GET /list carries its summary (the next run computed
+// from the schedule, the schedule in English, the success of its last runs).
 
-import { type CronRecord, JOB_STATUSES } from "../../../src/client";
-import { api, describe, session } from "../api";
+import { type CronListItem, JOB_STATUSES } from "../../../src/client";
+import { api, session } from "../api";
 import { badge, type Child, errorPanel, h, replace, title } from "../dom";
 import { dateTime, percent, relative } from "../format";
 import { readOnlyNote } from "../read-only";
-import { go, links, type Route, type ViewContext } from "../router";
+import { go, links, poller, type Route, type ViewContext } from "../router";
 
 const PAGE_SIZE = 20;
 
@@ -17,7 +18,7 @@ export const rel = (iso: string | null) =>
 export const cell = (label: string, ...content: Child[]) =>
   h("td", { "data-label": label }, ...content);
 
-function scheduleCell(job: CronRecord) {
+function scheduleCell(job: CronListItem) {
   if (job.schedule === null) {
     return cell(
       "Schedule",
@@ -25,30 +26,28 @@ function scheduleCell(job: CronRecord) {
       h("span", { class: "sub" }, dateTime(job.run_at, job.timezone, false)),
     );
   }
-  const desc = h("span", { class: "sub" }, "…");
-  describe(job.schedule, job.timezone).then(
-    (d) => {
-      desc.textContent = d;
-    },
-    () => {
-      desc.textContent = "";
-    },
+  return cell(
+    "Schedule",
+    h("code", null, job.schedule),
+    h("span", { class: "sub" }, job.summary.description),
   );
-  return cell("Schedule", h("code", null, job.schedule), desc);
 }
 
-function row(job: CronRecord, signal: AbortSignal) {
-  const rate = h("span", { class: "muted" }, "…");
-  api.stats(job.cron_id, 100, signal).then(
-    (s) => {
-      rate.textContent = s.success_rate === null ? "—" : percent(s.success_rate);
-      rate.className = "";
-      rate.title = `${s.counts.succeeded} succeeded, ${s.counts.failed} failed of the last ${s.runs} runs`;
-    },
-    () => {
-      rate.textContent = "—";
-    },
+function successCell(job: CronListItem) {
+  const s = job.summary.success;
+  return cell(
+    "Success",
+    h(
+      "span",
+      { title: `${s.succeeded} succeeded, ${s.failed} failed of the last ${s.runs} runs` },
+      s.rate === null ? "—" : percent(s.rate),
+    ),
+    s.runs > 0 ? h("span", { class: "sub" }, `${s.failed} failed of ${s.runs}`) : null,
   );
+}
+
+function row(job: CronListItem) {
+  const next = job.summary.next_run_at;
   return h(
     "tr",
     null,
@@ -62,15 +61,12 @@ function row(job: CronRecord, signal: AbortSignal) {
     cell("Status", badge(job.status)),
     cell(
       "Next run",
-      job.next_run_at
-        ? [
-            dateTime(job.next_run_at, job.timezone, false),
-            h("span", { class: "sub" }, rel(job.next_run_at)),
-          ]
+      next
+        ? [dateTime(next, job.timezone, false), h("span", { class: "sub" }, rel(next))]
         : h("span", { class: "muted" }, "—"),
     ),
     cell("Last run", badge(job.last_run_state), " ", rel(job.last_run_at)),
-    cell("Success", rate),
+    successCell(job),
   );
 }
 
@@ -116,7 +112,9 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
     h("nav", { class: "pager", "aria-label": "Jobs pages" }, prev, where, next),
   );
 
-  async function load() {
+  let lastKey = "";
+  /** Loads the current page; re-renders only what changed, keeping the focused link. */
+  async function load(): Promise<boolean> {
     body.setAttribute("aria-busy", "true");
     try {
       const res = await api.list(
@@ -127,6 +125,10 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
       prev.disabled = page === 0;
       next.disabled = !res.next_cursor;
       where.textContent = page > 0 || res.next_cursor ? `Page ${page + 1}` : "";
+      const key = JSON.stringify([page, res.items]);
+      if (key === lastKey) return true;
+      lastKey = key;
+      const focused = (document.activeElement as HTMLAnchorElement | null)?.getAttribute("href");
       if (res.items.length === 0) {
         replace(
           body,
@@ -146,19 +148,33 @@ export async function jobsView(ctx: ViewContext<Extract<Route, { name: "jobs" }>
             { class: "responsive jobs-table" },
             h("caption", { class: "visually-hidden" }, "Jobs"),
             h("thead", null, h("tr", null, ...cols.map((c) => h("th", { scope: "col" }, c)))),
-            h("tbody", null, ...res.items.map((j) => row(j, signal))),
+            h("tbody", null, ...res.items.map((j) => row(j))),
           ),
         );
       }
+      if (focused && !body.contains(document.activeElement))
+        body.querySelector<HTMLElement>(`a[href="${CSS.escape(focused)}"]`)?.focus();
+      return true;
     } catch (e) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
+      lastKey = "";
       replace(
         body,
         errorPanel(e, () => load()),
       );
+      return false;
     } finally {
       body.setAttribute("aria-busy", "false");
     }
   }
   await load();
+  // Live: the page again every 10 s while the tab is visible (one request: list + summaries).
+  poller(
+    signal,
+    async () => {
+      if (!(await load())) throw new Error("the jobs page could not be refreshed"); // back off
+      return 10_000;
+    },
+    10_000,
+  );
 }

@@ -5,6 +5,7 @@ import { api } from "../api";
 import { badge, errorPanel, h, pair, replace, title } from "../dom";
 import { dateTime, duration } from "../format";
 import { links, poller, type Route, type ViewContext } from "../router";
+import { runActionButton } from "./job-ops";
 import { cell } from "./jobs";
 import { FINAL_STATES } from "./runs";
 
@@ -34,10 +35,15 @@ function attempts(run: CronRun, zone: string) {
   );
 }
 
-function details(job: CronRecord, run: CronRun) {
+function details(job: CronRecord, run: CronRun, changed: () => void) {
   const z = job.timezone;
   return [
     h("div", { class: "view-head" }, title(`Run ${run.run_id}`), badge(run.state)),
+    h(
+      "div",
+      { class: "actions", role: "group", "aria-label": "Run actions" },
+      runActionButton(job, run, changed),
+    ),
     h(
       "dl",
       { class: "config" },
@@ -102,7 +108,12 @@ export async function runView(ctx: ViewContext<Extract<Route, { name: "run" }>>)
     const key = JSON.stringify(run);
     if (key !== lastKey) {
       lastKey = key;
-      replace(content, details(job, run));
+      replace(
+        content,
+        details(job, run, () => {
+          load().catch(() => {});
+        }),
+      );
     }
     return FINAL_STATES.has(run.state) ? 3_600_000 : 1500;
   };

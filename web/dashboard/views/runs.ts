@@ -8,25 +8,24 @@ import {
   type RunState,
 } from "../../../src/client";
 import { api } from "../api";
-import { badge, errorPanel, h, replace } from "../dom";
+import { badge, dataTable, errorPanel, h, replace } from "../dom";
 import { dateTime, duration } from "../format";
 import { links } from "../router";
+import { runActionButton } from "./job-ops";
 import { cell, rel } from "./jobs";
 
 const PAGE_SIZE = 20;
 /** States a run does not leave: a view showing only these stops polling. */
 export const FINAL_STATES: ReadonlySet<RunState> = new Set(FINISHED_STATES);
 
-function row(job: CronRecord, r: CronRun) {
+function row(job: CronRecord, r: CronRun, changed: () => void) {
   return h(
     "tr",
     null,
     cell(
       "State",
       badge(r.state),
-      r.trigger === "manual" || r.trigger === "replay"
-        ? h("span", { class: "sub" }, r.trigger)
-        : null,
+      r.trigger === "schedule" ? null : h("span", { class: "sub" }, r.trigger),
     ),
     cell(
       "Slot",
@@ -46,6 +45,7 @@ function row(job: CronRecord, r: CronRun) {
     cell("HTTP", r.response_status === null ? "—" : String(r.response_status)),
     cell("Attempts", String(r.attempts)),
     cell("Error", r.error ? h("span", { class: "error-text" }, r.error) : "—"),
+    cell("Actions", runActionButton(job, r, changed)),
   );
 }
 
@@ -55,7 +55,12 @@ export interface RunsSection {
   refresh(): Promise<boolean>;
 }
 
-export function runsSection(job: CronRecord, signal: AbortSignal): RunsSection {
+/** `changed`: a run action (replay, cancel) changed the history; the page refreshes. */
+export function runsSection(
+  job: CronRecord,
+  signal: AbortSignal,
+  changed: () => void = () => {},
+): RunsSection {
   const cursors: (string | undefined)[] = [undefined];
   let page = 0;
   let lastKey = "";
@@ -122,15 +127,15 @@ export function runsSection(job: CronRecord, signal: AbortSignal): RunsSection {
         "HTTP",
         "Attempts",
         "Error",
+        "Actions",
       ];
       replace(
         body,
-        h(
-          "table",
-          { class: "responsive runs-table" },
-          h("caption", { class: "visually-hidden" }, "Run history, newest first"),
-          h("thead", null, h("tr", null, ...cols.map((c) => h("th", { scope: "col" }, c)))),
-          h("tbody", null, ...res.items.map((r) => row(job, r))),
+        dataTable(
+          "runs-table",
+          "Run history, newest first",
+          cols,
+          res.items.map((r) => row(job, r, changed)),
         ),
       );
     } catch (e) {
