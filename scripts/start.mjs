@@ -55,7 +55,7 @@ async function applyMigrations(target) {
     log("D1 migrations: local database is up to date.");
     return;
   }
-  const applied = [...stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+  const applied = [...new Set([...stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]))];
   log(
     `D1 migrations applied to the local database${applied.length ? `: ${applied.join(", ")}` : "."}`,
   );
