@@ -59,7 +59,7 @@ async function applyMigrations(target) {
       log(`D1 migrations: local database ${binding} is up to date.`);
       continue;
     }
-    const applied = [...stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+    const applied = [...new Set([...stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1]))];
     log(
       `D1 migrations applied to the local database ${binding}${applied.length ? `: ${applied.join(", ")}` : "."}`,
     );

@@ -11,13 +11,13 @@
 //
 // Writes the `tenant-runs` section of BENCHMARKS.md (unless --no-write); also run by
 // `npm run bench -- --only tenantruns`.
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import {
   BENCHMARKS_FILE,
+  bundleBenchWorker,
   fixed,
   int,
   machineInfo,
@@ -41,20 +41,7 @@ export async function run(opts = {}) {
   };
   const say = opts.log ?? ((m) => console.error(`[tenant-runs] ${m}`));
   const info = machineInfo();
-  const outfile = join(ROOT, ".wrangler", "bench", "tenant-runs-worker.mjs");
-  await mkdir(dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, "scripts", "bench", "tenant-runs-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*", "node:*"],
-    outfile,
-    logLevel: "warning",
-  });
+  const outfile = await bundleBenchWorker("tenant-runs-worker");
   const persist = await mkdtemp(join(tmpdir(), "crondo-tenant-runs-"));
   const mf = await startMiniflare({
     modules: true,

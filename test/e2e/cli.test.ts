@@ -157,7 +157,15 @@ describe("jobs and runs", () => {
     expect(
       await json(["runs", "replay-many", job.cron_id, "--state", "succeeded", "--limit", "1"]),
     ).toMatchObject({ cron_id: job.cron_id, replayed: 1 });
-    const all = await json(["runs", "all", "--limit", "100"]);
+    // The tenant-wide list reads the history shards: a run appears there once its row has
+    // landed (README: about 2 s after it finished).
+    const all = await waitFor(
+      async () => {
+        const page = await json(["runs", "all", "--limit", "100"]);
+        return page.items.some((r: { run_id: string }) => r.run_id === run.run_id) ? page : null;
+      },
+      { what: "the run in `runs all`", timeoutMs: 30_000, stepMs: 1000 },
+    );
     expect(all.items.map((r: { run_id: string }) => r.run_id)).toContain(run.run_id);
     const rotated = await json(["jobs", "rotate-secret", job.cron_id]);
     expect(rotated.previous_secret_expires_at).not.toBeNull();
