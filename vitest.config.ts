@@ -28,6 +28,20 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: migrations,
                 ALLOW_PRIVATE_TARGETS: "true",
+                // The dead-letter consumer sends a failing message to its queue again at
+                // once (wrangler.toml: after 100 retries), so the test of it is short.
+                HISTORY_DLQ_MAX_RETRIES: "1",
+              },
+              // wrangler.toml's history queues with fewer retries: a message reaches the
+              // dead-letter queue after 1 + 2 + 4 s of failures instead of ~5 minutes.
+              queueConsumers: {
+                "crondo-history": {
+                  maxBatchSize: 100,
+                  maxBatchTimeout: 1,
+                  maxRetries: 3,
+                  deadLetterQueue: "crondo-history-dlq",
+                },
+                "crondo-history-dlq": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 1 },
               },
               // Test builds only: D1 / queue failures on demand (src/lib/faults.ts).
               kvNamespaces: ["TEST_FAULTS"],

@@ -30,6 +30,13 @@ export interface Env {
   /** The queue(s) run history travels through to its shard; default "HISTORY_QUEUE". */
   HISTORY_QUEUES?: string;
   HISTORY_QUEUE: Queue<HistoryMessage>;
+  /**
+   * The dead-letter queue's producer: its consumer sends a message that is still failing
+   * at its last retry there again rather than let it be dropped (src/history/consumer.ts).
+   */
+  HISTORY_DLQ?: Queue<HistoryMessage>;
+  /** The dead-letter consumer's max_retries of wrangler.toml; default 100. */
+  HISTORY_DLQ_MAX_RETRIES?: string;
   /** Test builds only (vitest.config.ts): fault injection flags, see src/lib/faults.ts. */
   TEST_FAULTS?: KVNamespace;
 }
@@ -45,6 +52,8 @@ export interface Config {
   allShards: string[];
   /** Queue bindings the history is sent through. */
   queues: string[];
+  /** The dead-letter consumer's retries before a message would be dropped. */
+  dlqMaxRetries: number;
 }
 
 /** The primary database: jobs index, keys, idempotency — and the history of pre-shard jobs. */
@@ -53,6 +62,8 @@ export const PRIMARY_SHARD = "DB";
 export const DEFAULT_JOB_QUOTA = 10_000;
 /** Requests in flight from one isolate at most (src/delivery/capacity.ts). */
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 2_000;
+/** wrangler.toml's max_retries of the dead-letter queue's consumer. */
+export const DEFAULT_DLQ_MAX_RETRIES = 100;
 
 const binding = (name: string, kind: string, method: string) =>
   z.custom<unknown>(
@@ -96,6 +107,10 @@ const envSchema = z.object({
   HISTORY_SHARDS: bindingList("HISTORY_SHARDS").optional(),
   HISTORY_SHARDS_CLOSED: bindingList("HISTORY_SHARDS_CLOSED").optional(),
   HISTORY_QUEUES: bindingList("HISTORY_QUEUES").optional(),
+  HISTORY_DLQ_MAX_RETRIES: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, "HISTORY_DLQ_MAX_RETRIES must be a whole number from 1 to 999")
+    .optional(),
 });
 
 export class ConfigError extends Error {
@@ -137,6 +152,10 @@ export function configOf(env: Env): Config {
     openShards,
     allShards,
     queues,
+    dlqMaxRetries:
+      res.data.HISTORY_DLQ_MAX_RETRIES === undefined
+        ? DEFAULT_DLQ_MAX_RETRIES
+        : Number(res.data.HISTORY_DLQ_MAX_RETRIES),
   };
   parsed.set(env, config);
   return config;

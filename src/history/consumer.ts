@@ -4,23 +4,32 @@
 // exists (a deleted job's late rows are dropped, never brought back). A message is
 // acknowledged once everything it carries has landed; otherwise it is retried with a
 // growing delay, and after max_retries (wrangler.toml) goes to the dead-letter queue,
-// whose consumer is this same code with longer delays. Writes are idempotent: a row
-// carries the version of the commit that produced it and the database keeps the newer.
-import { type Env, PRIMARY_SHARD, shardDb } from "../env";
+// whose consumer is this same code with longer delays. A dead-lettered message that is
+// still failing at its consumer's last retry is sent to the dead-letter queue again (a
+// new message, its retries counted afresh) instead of being dropped: a run that reached
+// its target is never lost to a long outage. Writes are idempotent: a row carries the
+// version of the commit that produced it and the database keeps the newer.
+import { configOf, type Env, PRIMARY_SHARD, shardDb } from "../env";
 import { type HistoryMessage, isHistoryMessage, planHistoryBatch } from "../job/history-batch";
 import { log } from "../lib/log";
 import { existingJobsStatement, updateIndexRowsStatement } from "../store/jobs";
 import { upsertRunsStatements } from "../store/runs";
 
-/** Retry delay of a message that failed `attempts` times (seconds). */
+/**
+ * Retry delay of a message that failed `attempts` times (seconds): 1, 2, 4 … 60 on the
+ * history queue; 5, 10, 20 … 300 on the dead-letter queue.
+ */
 export function retryDelaySeconds(attempts: number, deadLetter: boolean): number {
-  return deadLetter ? Math.min(300, 30 * attempts) : Math.min(60, 2 ** Math.max(0, attempts - 1));
+  const n = Math.max(0, attempts - 1);
+  return deadLetter ? Math.min(300, 5 * 2 ** n) : Math.min(60, 2 ** n);
 }
 
 export interface ConsumeResult {
   written: number;
   dropped: number;
   retried: number;
+  /** Dead-lettered messages sent to the dead-letter queue again (their last retry failed). */
+  recycled: number;
   /** Database round trips (db.batch calls) and statements this batch cost. */
   batches: number;
   statements: number;
@@ -40,7 +49,14 @@ export async function consumeHistory(
       m.ack(); // not ours: retrying cannot help
     }
   }
-  const result: ConsumeResult = { written: 0, dropped: 0, retried: 0, batches: 0, statements: 0 };
+  const result: ConsumeResult = {
+    written: 0,
+    dropped: 0,
+    retried: 0,
+    recycled: 0,
+    batches: 0,
+    statements: 0,
+  };
   if (messages.length === 0) return result;
   const plan = planHistoryBatch(messages.map((m) => m.body));
   const failedShards = new Set<string>();
@@ -82,14 +98,39 @@ export async function consumeHistory(
     );
   }
 
+  const lastTry = configOf(env).dlqMaxRetries;
   for (const m of messages) {
     if (live && !failedShards.has(m.body.shard)) m.ack();
-    else {
+    else if (
+      deadLetter &&
+      m.attempts >= lastTry &&
+      env.HISTORY_DLQ &&
+      (await recycle(env.HISTORY_DLQ, m))
+    ) {
+      result.recycled++;
+    } else {
       result.retried++;
       m.retry({ delaySeconds: retryDelaySeconds(m.attempts, deadLetter) });
     }
   }
-  if (result.retried > 0 || result.dropped > 0)
+  // Every dead-letter batch is logged (an operator watches those), others when not clean.
+  if (deadLetter || result.retried > 0 || result.dropped > 0 || result.recycled > 0)
     log("history.batch", { queue: batch.queue, messages: messages.length, ...result });
   return result;
+}
+
+/**
+ * A dead-lettered message at its last retry goes to the dead-letter queue again, then is
+ * acknowledged (a copy, should the ack be lost too, changes nothing: versions). False
+ * when the send failed: the message is retried as it is.
+ */
+async function recycle(dlq: Queue<HistoryMessage>, m: Message<HistoryMessage>): Promise<boolean> {
+  try {
+    await dlq.send(m.body, { contentType: "json", delaySeconds: retryDelaySeconds(1, true) });
+  } catch (e) {
+    log("history.recycle_failed", { id: m.id, error: String(e) });
+    return false;
+  }
+  m.ack();
+  return true;
 }

@@ -1,9 +1,11 @@
 // Hands a job's run history to its shard, off the delivery path (SPEC §14). Every run
 // row a commit changes is numbered with the commit's version; a finished run's row is
 // kept in the object's outbox, written in the same transaction as the state (storage.ts),
-// until the queue has it; the plan
+// until HOLD_MS after the queue took it (a queue that loses what it accepted — the local
+// one, when the process is killed — is covered: a restarted object sends its outbox
+// again, and the versions make the second copy harmless); the plan
 // (src/job/history-plan.ts) says when it is due; due rows go to the history queue as one
-// message, and leave the outbox once the queue has them. The queue's consumer
+// message, and leave the outbox with the first commit HOLD_MS after the queue had them. The queue's consumer
 // (src/history/consumer.ts) writes many jobs' rows per statement, keeps retrying, and
 // never lets an older version overwrite a newer one. A failed send keeps the rows in the
 // outbox and retries, on a timer and on an alarm (an evicted object comes back for it);
@@ -21,14 +23,24 @@ import { log } from "../lib/log";
 import { indexRowOf, upsertJobStatement } from "../store/jobs";
 import { OUTBOX_INLINE_MAX, type StagedHistory, type StoredHistory } from "./storage";
 
-/** How long a row handed to the queue stays readable from the object. */
-export const RECENT_MS = 60_000;
+/**
+ * How long a row handed to the queue stays readable from the object: well past the
+ * consumer's write (about 2 s), short enough that a run purged just after it finished
+ * (retention_days 0) is not shown from here for long.
+ */
+export const RECENT_MS = 10_000;
 /** At most this many recent rows are kept (the newest). */
 export const RECENT_MAX = 200;
 /** A queue message stays under this size (Cloudflare Queues: 128 KB a message). */
 export const MESSAGE_BYTES = 100_000;
 /** Outbox rows a new instance found go with the next message, or alone after this. */
 export const STALE_RESEND_MS = 30_000;
+/**
+ * How long a row stays in the outbox after the queue took it: longer than the consumer
+ * takes to write it (max_batch_timeout, 1 s, plus the write), so that a restart after a
+ * crash that lost the queue's copy still finds the row and sends it again.
+ */
+export const HOLD_MS = 10_000;
 /** Retries of a failed send: 1 s, 2 s, 4 s … at most this. */
 export const MAX_RETRY_MS = 60_000;
 
@@ -42,8 +54,6 @@ export interface HistoryDeps {
   primary: D1Database;
   /** Arms (or, with null, clears) the alarm that retries a failed send. */
   retryAt: (at: number | null) => Promise<void>;
-  /** The queue has these spilled rows: their keys may go. */
-  sent: (runIds: string[]) => Promise<void>;
   cronId: () => string | undefined;
 }
 
@@ -53,8 +63,14 @@ export class HistoryWriter {
   private seq = 0;
   /** The job's history shard. */
   shard: string;
-  /** The outbox: finished runs' rows the queue has not taken yet (spilled: under a key of its own). */
-  private readonly unconfirmed = new Map<string, { run: VersionedRun; spilled: boolean }>();
+  /**
+   * The outbox: finished runs' rows not yet taken by the queue, or taken less than HOLD_MS
+   * ago (`sentAt`); spilled: under a key of its own.
+   */
+  private readonly unconfirmed = new Map<
+    string,
+    { run: VersionedRun; spilled: boolean; sentAt?: number }
+  >();
   /** Rows handed to the queue lately, for reads (run id → row, when sent). */
   private readonly recent = new Map<string, { run: VersionedRun; at: number }>();
   /** Writes, chained so they go out in order. */
@@ -111,6 +127,7 @@ export class HistoryWriter {
    */
   stage(rows: readonly RunRow[], firstCommit = false): StagedHistory {
     this.seq++;
+    const released = this.release(Date.now());
     const byRun = new Map<string, VersionedRun>();
     for (const row of rows) byRun.set(row.run_id, { row, version: this.seq });
     const runs = [...byRun.values()];
@@ -127,8 +144,20 @@ export class HistoryWriter {
       runs,
       inline: [...this.unconfirmed.values()].filter((o) => !o.spilled).map((o) => o.run),
       spill,
+      released,
       ...(firstCommit ? { shard: this.shard } : {}),
     };
+  }
+
+  /** Rows the queue took at least HOLD_MS ago leave the outbox; returns the spilled ones' ids. */
+  private release(now: number): string[] {
+    const released: string[] = [];
+    for (const [id, o] of this.unconfirmed) {
+      if (o.sentAt === undefined || now - o.sentAt < HOLD_MS) continue;
+      this.unconfirmed.delete(id);
+      if (o.spilled) released.push(id);
+    }
+    return released;
   }
 
   private inlineCount(): number {
@@ -139,7 +168,7 @@ export class HistoryWriter {
 
   /** Nothing changed (no new commit): for rewriting the index row as it stands. */
   unchanged(): StagedHistory {
-    return { seq: this.seq, runs: [], inline: [], spill: [] };
+    return { seq: this.seq, runs: [], inline: [], spill: [], released: [] };
   }
 
   /** What a commit changed; `urgent` writes go at once (an API call answers after them). */
@@ -259,15 +288,12 @@ export class HistoryWriter {
         this.recent.set(run.row.run_id, { run, at: now });
       }
       while (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
-      // Taken rows leave the outbox: inline ones with the next save, spilled ones now.
-      const spilled: string[] = [];
+      // Taken rows are held HOLD_MS more, then leave the outbox with a later commit.
       for (const run of runs) {
         const o = this.unconfirmed.get(run.row.run_id);
         if (!o || o.run.version > run.version) continue; // a later version is still to go
-        this.unconfirmed.delete(run.row.run_id);
-        if (o.spilled) spilled.push(run.row.run_id);
+        o.sentAt ??= now;
       }
-      if (spilled.length > 0) await this.deps.sent(spilled);
     });
   }
 

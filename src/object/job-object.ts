@@ -97,7 +97,6 @@ export class JobObject extends DurableObject<Env> {
         queue: () => historyQueue(this.env, this.history.shard),
         primary: env.DB,
         retryAt: (at) => this.storage.retryHistoryAt(at),
-        sent: (ids) => this.storage.dropOutbox(ids),
         cronId: () => this.job?.cron_id,
       },
       PRIMARY_SHARD,

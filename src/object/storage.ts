@@ -5,7 +5,8 @@
 // - the history outbox (finished runs' rows not yet handed to the history queue,
 //   written in the same transaction as the state that produced them) and the commit
 //   counter that versions them ride inside the state's own row, so a delivery writes no
-//   extra row for them; the next commit drops what the queue has taken since. Only while
+//   extra row for them; a commit drops what the queue took more than HOLD_MS ago
+//   (history-writer.ts). Only while
 //   sends fail and the outbox grows past OUTBOX_INLINE_MAX do further rows get keys of
 //   their own (deleted once taken). The job's history shard has a key of its own.
 // - the notification outbox (SPEC §12) has a key of its own too, written with the state
@@ -43,6 +44,8 @@ export interface StagedHistory {
   inline: VersionedRun[];
   /** Outbox rows beyond OUTBOX_INLINE_MAX, stored under keys of their own. */
   spill: VersionedRun[];
+  /** Spilled rows whose hold is over: their keys go in the same write. */
+  released: string[];
   /** Set on the job's first commit: the shard it was given. */
   shard?: string;
 }
@@ -136,12 +139,19 @@ export class JobStorage {
       if (history.shard !== undefined) entries[SHARD_KEY] = history.shard;
       for (const run of history.spill) entries[OUTBOX_PREFIX + run.row.run_id] = run;
     }
+
     if (outbox) {
       entries[NOTIFY_KEY] = outbox;
       this.notifyAt = outboxWakeAt(outbox);
     }
     this.jobAt = core.wakeAt(state, this.leadMs);
-    await Promise.all([this.storage.put(entries), this.armAlarm()]);
+    // Issued without an await in between: one transaction.
+    const released = history?.released.map((id) => OUTBOX_PREFIX + id) ?? [];
+    await Promise.all([
+      this.storage.put(entries),
+      ...(released.length > 0 ? [this.storage.delete(released)] : []),
+      this.armAlarm(),
+    ]);
   }
 
   /** When the job wants its next wake-up: its own (core.wakeAt) or the notification outbox's head. */
@@ -159,11 +169,6 @@ export class JobStorage {
   async loadHistory(): Promise<StoredHistory> {
     const spilled = await this.storage.list<VersionedRun>({ prefix: OUTBOX_PREFIX });
     return { ...this.loaded, spilled: [...spilled.values()] };
-  }
-
-  /** The queue has these spilled rows: their keys go (inline rows go with the next save). */
-  async dropOutbox(runIds: readonly string[]): Promise<void> {
-    if (runIds.length > 0) await this.storage.delete(runIds.map((id) => OUTBOX_PREFIX + id));
   }
 
   /**

@@ -55,6 +55,7 @@ export function upsertRunStatement(db: D1Database, row: RunRow): D1PreparedState
 export const WRITE_CHUNK_BYTES = 900_000;
 
 const MANY_COLUMNS = [...COLUMNS, "version"] as const;
+const FINISHED_LIST = FINISHED_STATES.map((s) => `'${s}'`).join(", ");
 const UPSERT_MANY_SQL = `INSERT INTO runs (${MANY_COLUMNS.join(", ")})
   SELECT ${MANY_COLUMNS.map((c) => `json_extract(value, '$.${c}')`).join(", ")} FROM json_each(?) WHERE true
   ON CONFLICT(run_id) DO UPDATE SET ${MANY_COLUMNS.filter(
@@ -63,14 +64,16 @@ const UPSERT_MANY_SQL = `INSERT INTO runs (${MANY_COLUMNS.join(", ")})
     .map((c) => `${c} = excluded.${c}`)
     .join(", ")}
   WHERE excluded.version > runs.version
-    AND runs.state NOT IN (${FINISHED_STATES.map((s) => `'${s}'`).join(", ")})`;
+    AND (runs.state NOT IN (${FINISHED_LIST}) OR excluded.state IN (${FINISHED_LIST}))`;
 
 /**
  * The statements that write `runs` to one shard: many rows per statement, bound as one
  * JSON array (D1 allows 100 bound parameters per statement, i.e. 5 rows of 20 columns
  * otherwise), chunked by size. A row already holding a newer version is left as it is,
  * and writing the same version twice changes nothing: a redelivered batch is harmless.
- * A finished row is final, as for UPSERT_SQL (the metrics' triggers count it once).
+ * A finished row never goes back to a state in progress (a newer finished version may
+ * replace it, which the metrics' triggers do not count again: they count a row's first
+ * move to finished).
  */
 export function upsertRunsStatements(
   db: D1Database,

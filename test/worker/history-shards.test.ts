@@ -10,7 +10,7 @@ import {
   runInDurableObject,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { configOf, historyShards, PRIMARY_SHARD } from "../../src/env";
 import worker from "../../src/index";
 import type { HistoryMessage } from "../../src/job/history-batch";
@@ -18,10 +18,15 @@ import type { RunRow } from "../../src/job/types";
 import { failedKey, faultKey } from "../../src/lib/faults";
 import { DAY } from "../../src/lib/time";
 import { ulid } from "../../src/lib/ulid";
+import { HOLD_MS } from "../../src/object/history-writer";
 import { listTenantRuns } from "../../src/store/run-queries";
 import { upsertRunsStatements } from "../../src/store/runs";
 import { countRuns } from "../../src/store/shards";
 import { waitFor } from "../helpers/wait";
+
+/** Not a wait for an event: the outbox's hold is a span of time (HOLD_MS). */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
 import { api, createKey, receiverLog, receiverUrl, uniquePath, waitForRun } from "./helpers";
 
 const SHARDS = configOf(env).openShards;
@@ -43,6 +48,7 @@ async function failedAtLeast(name: string, n = 1) {
   );
 }
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const name of [...configOf(env).allShards, "HISTORY_QUEUE"]) await heal(name);
 });
 
@@ -192,15 +198,25 @@ describe("history shards", () => {
     const shard = await shardOf(job.cron_id);
     for (const id of runs) expect(found.get(id)).toEqual([`${shard}:succeeded`]);
     const fresh = env.JOB.get(env.JOB.idFromName(job.cron_id)); // the old stub is broken
-    // The new instance sent them and holds nothing unconfirmed any more.
-    const left = await runInDurableObject(
-      fresh,
-      async (instance) =>
-        (instance as unknown as { history: { unconfirmed: Map<string, unknown> } }).history
-          .unconfirmed.size,
-    );
-    expect(left).toBe(0);
-  }, 45_000);
+    // The new instance sent them; it holds them HOLD_MS more (a queue that lost them in a
+    // crash is covered), then the first commit after that drops them from the outbox.
+    type Held = Map<string, { sentAt?: number }>;
+    const held = () =>
+      runInDurableObject(fresh, async (instance) => [
+        ...(instance as unknown as { history: { unconfirmed: Held } }).history.unconfirmed.values(),
+      ]);
+    const sent = await held();
+    expect(sent).toHaveLength(runs.length);
+    expect(sent.every((o) => o.sentAt !== undefined)).toBe(true);
+    await sleep(Math.max(...sent.map((o) => o.sentAt!)) + HOLD_MS - Date.now());
+    const next = await trigger(key, job.cron_id);
+    await waitForRun(key, job.cron_id, next);
+    const after = await runInDurableObject(fresh, async (_i, state) => {
+      const stored = await state.storage.get<{ history_outbox: { row: RunRow }[] }>("job");
+      return stored!.history_outbox.map((r) => r.row.run_id);
+    });
+    expect(after.filter((id) => runs.includes(id))).toEqual([]);
+  }, 60_000);
 
   it("a consumer failure is retried without losing or doubling a run, and an older version never overwrites a newer one", async () => {
     const key = await createKey("shards-consumer");
@@ -260,6 +276,48 @@ describe("history shards", () => {
     expect(final).toEqual({ n: 1, state: "succeeded", version: row.version + 1 });
     expect(after.state).toBe("succeeded");
     expect((await whereIs([runId])).get(runId)).toHaveLength(1);
+  }, 60_000);
+
+  it("a write failing past the queue's retries goes through the dead-letter queue and lands once, never dropped", async () => {
+    // The consumer's log lines say which queue a batch came from (history.batch).
+    const batches: { queue: string; retried: number; recycled: number; written: number }[] = [];
+    const log = console.log;
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      const line = args.map(String).join(" ");
+      if (line.includes('"history.batch"')) batches.push(JSON.parse(line));
+      else log(...args);
+    });
+    const key = await createKey("shards-dlq");
+    const job = await createJob(key);
+    const shard = await shardOf(job.cron_id);
+    await fail(shard);
+    const runId = await trigger(key, job.cron_id);
+    await waitForRun(key, job.cron_id, runId); // answered by its object meanwhile
+    // vitest.config.ts: 3 retries on the history queue, then the dead-letter queue, whose
+    // consumer (HISTORY_DLQ_MAX_RETRIES 1) sends a message failing at its last try back
+    // to the dead-letter queue rather than let it go.
+    await waitFor(
+      async () =>
+        batches.some((b) => b.queue === "crondo-history-dlq" && b.recycled > 0) ? true : undefined,
+      {
+        what: "the dead-letter consumer to send the failing message again",
+        timeoutMs: 30_000,
+        stepMs: 200,
+      },
+    );
+    const fromMain = batches.filter((b) => b.queue === "crondo-history");
+    expect(fromMain.reduce((n, b) => n + b.retried, 0)).toBeGreaterThanOrEqual(4); // 1 + 3 retries
+    expect(await whereIs([runId])).toEqual(new Map());
+    await heal(shard);
+    const found = await landed([runId], 30_000);
+    expect(found.get(runId)).toEqual([`${shard}:succeeded`]);
+    // Written once: one row, counted once by the metrics' triggers.
+    const counted = await raw(shard)
+      .prepare("SELECT SUM(runs) AS n FROM run_counters WHERE tenant_id = ? AND scope = ?")
+      .bind("shards-dlq", job.cron_id)
+      .first<{ n: number }>();
+    expect(counted?.n).toBe(1);
+    expect(batches.some((b) => b.queue === "crondo-history-dlq" && b.written > 0)).toBe(true);
   }, 60_000);
 
   it("runs.get and runs.list of a run the object holds answer at once; stats read the job's shard", async () => {
