@@ -84,19 +84,25 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
       rows.push(pending.row);
     }
     let index: JobState | null = null;
-    // An index refresh due within RUNNING_ROW_DELAY_MS rides along with rows that go now:
-    // it costs nothing extra in the same write (and would otherwise go alone).
-    const rideAlong = withRows && rows.length > 0 && this.index !== null;
-    if (
-      this.index &&
-      (all || this.index.due <= now || (rideAlong && this.index.due <= now + RUNNING_ROW_DELAY_MS))
-    ) {
+    // A pending index refresh rides along with rows that go now — it costs nothing extra
+    // in the same write, and would otherwise go alone — when it is due within
+    // RUNNING_ROW_DELAY_MS, or when no run of the job comes before it is due (a job
+    // firing less often than INDEX_REFRESH_MS: its next run would come too late to carry it).
+    const rideAlong =
+      withRows && rows.length > 0 && this.index !== null && this.carriesIndex(this.index, now);
+    if (this.index && (all || this.index.due <= now || rideAlong)) {
       index = this.index.state;
       this.indexed = index;
       this.indexedAt = now;
       this.index = null;
     }
     return { rows, index };
+  }
+
+  private carriesIndex(index: { state: JobState; due: number }, now: number): boolean {
+    if (index.due <= now + RUNNING_ROW_DELAY_MS) return true;
+    const next = index.state.next_run_at;
+    return next === null || next + RUNNING_ROW_DELAY_MS > index.due;
   }
 
   /** Rows whose write failed go back, due at `due`, unless a later version is pending. */
@@ -124,13 +130,15 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
   }
 
   /**
-   * A new instance of the object: what the index holds is unknown, so it is rewritten
-   * from `state` within RUNNING_ROW_DELAY_MS — with the next run's row if one goes by then.
+   * A new instance of the object: what the index holds is unknown (most likely what the
+   * last run carried), so it is rewritten from `state` within INDEX_REFRESH_MS — with the
+   * next run's row if one goes by then (an object evicted between two runs sends no
+   * message of its own for it).
    */
   indexStale(state: JobState, now: number): void {
     this.indexed = state;
     this.indexedAt = Number.NEGATIVE_INFINITY;
-    this.index = { state, due: now + RUNNING_ROW_DELAY_MS };
+    this.index = { state, due: now + INDEX_REFRESH_MS };
   }
 
   /** A write failed: whatever the index holds is unknown, so the next change rewrites it. */

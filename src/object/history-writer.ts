@@ -193,11 +193,15 @@ export class HistoryWriter {
     return this.chain;
   }
 
-  /** The alarm fired (or the sweep came by): send whatever is pending now. */
-  retryNow(): Promise<void> {
-    // Only what waits for a retry (a failed send, rows a new instance found): the
-    // pending rows and index of a healthy writer keep their coalescing timer.
-    if (this.failures > 0 || this.stale.length > 0) this.flush(true);
+  /**
+   * The alarm fired (or the sweep came by): send what waits for a retry now — a failed
+   * send, and rows a new instance found; the pending rows and index of a healthy writer
+   * keep their coalescing timer. With `slotDue` (the alarm is a slot's, whose run is
+   * about to send a message) the rows a new instance found ride with that message.
+   */
+  retryNow(slotDue = false): Promise<void> {
+    if (this.failures > 0) this.flush(true);
+    else if (this.stale.length > 0 && (!slotDue || Date.now() >= this.staleDue)) this.flush();
     return this.chain;
   }
 

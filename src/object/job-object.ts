@@ -369,10 +369,11 @@ export class JobObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.storage.alarmFired();
     if (!this.job) return;
-    // The alarm may be the outbox's retry (storage.ts), earlier than the job's wake-up.
-    void this.history.retryNow();
     const wake = core.wakeAt(this.job, PRE_ARM_MS);
-    if (wake === null || wake > Date.now()) {
+    const slotDue = wake !== null && wake <= Date.now();
+    // The alarm may be the outbox's retry (storage.ts), earlier than the job's wake-up.
+    void this.history.retryNow(slotDue);
+    if (!slotDue) {
       await this.storage.rearm(); // for the wake-up and any further retry
       return;
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigError,
   configOf,
+  DEFAULT_DLQ_MAX_RETRIES,
   DEFAULT_JOB_QUOTA,
   DEFAULT_MAX_REQUESTS_IN_FLIGHT,
   type Env,
@@ -23,7 +24,12 @@ const envOf = (extra: Record<string, unknown> = {}) =>
 describe("configOf: the environment, parsed once at the boundary", () => {
   it("reads the variables, with the documented defaults", () => {
     // Without HISTORY_SHARDS the history stays in the primary database (DB).
-    const history = { openShards: ["DB"], allShards: ["DB"], queues: ["HISTORY_QUEUE"] };
+    const history = {
+      openShards: ["DB"],
+      allShards: ["DB"],
+      queues: ["HISTORY_QUEUE"],
+      dlqMaxRetries: DEFAULT_DLQ_MAX_RETRIES,
+    };
     expect(configOf(envOf())).toEqual({
       allowPrivateTargets: false,
       jobQuota: DEFAULT_JOB_QUOTA,
@@ -32,15 +38,30 @@ describe("configOf: the environment, parsed once at the boundary", () => {
     });
     expect(
       configOf(
-        envOf({ JOB_QUOTA: "5", ALLOW_PRIVATE_TARGETS: "true", MAX_REQUESTS_IN_FLIGHT: "40" }),
+        envOf({
+          JOB_QUOTA: "5",
+          ALLOW_PRIVATE_TARGETS: "true",
+          MAX_REQUESTS_IN_FLIGHT: "40",
+          HISTORY_DLQ_MAX_RETRIES: "7",
+        }),
       ),
     ).toEqual({
       allowPrivateTargets: true,
       jobQuota: 5,
       maxRequestsInFlight: 40,
       ...history,
+      dlqMaxRetries: 7,
     });
   });
+
+  it.each(["", "0", "-1", "often", "1000"])(
+    "refuses HISTORY_DLQ_MAX_RETRIES=%j with an error naming it",
+    (value) => {
+      expect(() => configOf(envOf({ HISTORY_DLQ_MAX_RETRIES: value }))).toThrow(
+        /HISTORY_DLQ_MAX_RETRIES/,
+      );
+    },
+  );
 
   it.each(["", "0", "-3", "ten", "1e3", "10.5", " 5"])(
     "refuses JOB_QUOTA=%j with an error naming it (no silent default)",

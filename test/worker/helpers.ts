@@ -2,6 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { inject } from "vitest";
 import type { Route } from "../../src/api/route";
 import { routes } from "../../src/api/routes";
+import { configOf } from "../../src/env";
 import { FINISHED_STATES } from "../../src/job/types";
 import { sha256Hex } from "../../src/lib/crypto";
 import { keyStorageName } from "../../src/lib/key-names.mjs";
@@ -167,4 +168,35 @@ export async function script(name: string, statuses: number[], retryAfter?: numb
     method: "POST",
     body: JSON.stringify({ statuses, retry_after: retryAfter }),
   });
+}
+
+/** Where each run id is stored, over every database (the primary included). */
+export async function whereIs(runIds: string[]) {
+  const found = new Map<string, string[]>();
+  for (const name of configOf(env).allShards) {
+    const { results } = await (Reflect.get(env, name) as D1Database)
+      .prepare(
+        "SELECT run_id, state, version FROM runs WHERE run_id IN (SELECT value FROM json_each(?))",
+      )
+      .bind(JSON.stringify(runIds))
+      .all<{ run_id: string; state: string }>();
+    for (const r of results)
+      found.set(r.run_id, [...(found.get(r.run_id) ?? []), `${name}:${r.state}`]);
+  }
+  return found;
+}
+
+/** Waits until each run is stored, finished, in exactly one database; returns where. */
+export async function landed(runIds: string[], timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const found = await whereIs(runIds);
+      const done = runIds.every((id) => {
+        const at = found.get(id);
+        return at?.length === 1 && /:(succeeded|failed)$/.test(at[0]!);
+      });
+      return done ? found : undefined;
+    },
+    { what: `${runIds.length} runs to land in their shards`, timeoutMs, stepMs: 200 },
+  );
 }

@@ -27,7 +27,16 @@ import { waitFor } from "../helpers/wait";
 /** Not a wait for an event: the outbox's hold is a span of time (HOLD_MS). */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-import { api, createKey, receiverLog, receiverUrl, uniquePath, waitForRun } from "./helpers";
+import {
+  api,
+  createKey,
+  landed,
+  receiverLog,
+  receiverUrl,
+  uniquePath,
+  waitForRun,
+  whereIs,
+} from "./helpers";
 
 const SHARDS = configOf(env).openShards;
 const raw = (name: string) => Reflect.get(env, name) as D1Database;
@@ -51,22 +60,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   for (const name of [...configOf(env).allShards, "HISTORY_QUEUE"]) await heal(name);
 });
-
-/** Where each run id is stored, over every database (the primary included). */
-async function whereIs(runIds: string[]) {
-  const found = new Map<string, string[]>();
-  for (const name of configOf(env).allShards) {
-    const { results } = await raw(name)
-      .prepare(
-        "SELECT run_id, state, version FROM runs WHERE run_id IN (SELECT value FROM json_each(?))",
-      )
-      .bind(JSON.stringify(runIds))
-      .all<{ run_id: string; state: string }>();
-    for (const r of results)
-      found.set(r.run_id, [...(found.get(r.run_id) ?? []), `${name}:${r.state}`]);
-  }
-  return found;
-}
 
 const shardOf = async (cronId: string) =>
   (await env.DB.prepare("SELECT shard FROM jobs WHERE cron_id = ?").bind(cronId).first<{
@@ -99,21 +92,6 @@ async function trigger(key: string, cronId: string): Promise<string> {
   const res = await api("POST", `/v1/cron/trigger/${cronId}`, key);
   expect(res.status).toBe(200);
   return res.body.data.run_id;
-}
-
-/** Waits until each run is stored, finished, in exactly one database; returns where. */
-async function landed(runIds: string[], timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const found = await whereIs(runIds);
-      const done = runIds.every((id) => {
-        const at = found.get(id);
-        return at?.length === 1 && /:(succeeded|failed)$/.test(at[0]!);
-      });
-      return done ? found : undefined;
-    },
-    { what: `${runIds.length} runs to land in their shards`, timeoutMs, stepMs: 200 },
-  );
 }
 
 describe("history shards", () => {
@@ -194,7 +172,7 @@ describe("history shards", () => {
     }).catch((e: unknown) => expect(String(e)).toContain("restart (test)"));
     await heal("HISTORY_QUEUE");
     // No request reaches the object: its retry alarm brings a new instance back.
-    const found = await landed(runs, 30_000);
+    const found = await landed(runs, 60_000); // the retry alarm backs off up to MAX_RETRY_MS
     const shard = await shardOf(job.cron_id);
     for (const id of runs) expect(found.get(id)).toEqual([`${shard}:succeeded`]);
     const fresh = env.JOB.get(env.JOB.idFromName(job.cron_id)); // the old stub is broken
@@ -216,7 +194,7 @@ describe("history shards", () => {
       return stored!.history_outbox.map((r) => r.row.run_id);
     });
     expect(after.filter((id) => runs.includes(id))).toEqual([]);
-  }, 60_000);
+  }, 100_000);
 
   it("a consumer failure is retried without losing or doubling a run, and an older version never overwrites a newer one", async () => {
     const key = await createKey("shards-consumer");

@@ -39,6 +39,8 @@ class Harness {
   constructor(
     public state: JobState,
     public now: number,
+    /** As the job object takes its writes: a pending index may ride along with rows. */
+    private readonly withRows = false,
   ) {
     this.commit({ state, effects: [] }, true);
   }
@@ -57,7 +59,7 @@ class Harness {
     this.now = end;
   }
   flush(all = false) {
-    const d = this.w.take(this.now, all);
+    const d = this.w.take(this.now, all, this.withRows);
     if (d.rows.length || d.index) this.sent.push({ at: this.now, ...d });
   }
   /** One scheduled slot: wake at the slot, the attempt answers `status` after `ms`. */
@@ -203,5 +205,50 @@ describe("history writes of a job object", () => {
     h.commit(core.pause(h.state, h.now));
     expect(h.state.config).toBe(config);
     expect(core.update(h.state, { name: "x" }, h.now).state.config).not.toBe(config);
+  });
+  it("a job firing less often than INDEX_REFRESH_MS carries its index progress in each run's write", () => {
+    const h = new Harness(newJob(T0, { schedule: "*/20 * * * * *" }), T0, true);
+    h.fire(20);
+    h.advance(INDEX_REFRESH_MS);
+    h.sent.length = 0;
+    for (let i = 0; i < 3; i++) h.fire(20);
+    h.advance(INDEX_REFRESH_MS);
+    // One write a run, the index in it: never a write for the index alone.
+    expect(h.sent).toHaveLength(3);
+    for (const s of h.sent) {
+      expect(s.rows.map((r) => r.state)).toEqual(["succeeded"]);
+      expect(s.index).not.toBeNull();
+    }
+    expect(h.sent.at(-1)!.index).toBe(h.state);
+  });
+
+  it("a job firing every second still writes its index progress at most every INDEX_REFRESH_MS", () => {
+    const h = new Harness(everySecond(), T0, true);
+    h.sent.length = 0;
+    for (let i = 0; i < 30; i++) h.fire(20);
+    const indexWrites = h.sent.filter((s) => s.index).length;
+    expect(h.sent.flatMap((s) => s.rows)).toHaveLength(30);
+    expect(indexWrites).toBeGreaterThanOrEqual(2);
+    expect(indexWrites).toBeLessThanOrEqual(4); // 30 s at one per 10 s
+  });
+
+  it("a new instance rewrites the index with the next run's row, or alone after INDEX_REFRESH_MS", () => {
+    const slow = new Harness(newJob(T0, { schedule: "*/20 * * * * *" }), T0, true);
+    slow.fire(20);
+    slow.advance(12_000);
+    slow.sent.length = 0;
+    slow.w.indexStale(slow.state, slow.now); // evicted and reloaded 12 s after its run
+    slow.advance(slow.state.next_run_at! - slow.now - 100);
+    expect(slow.sent).toHaveLength(0); // the next run is due before the refresh: it waits
+    slow.fire(20);
+    expect(slow.sent).toHaveLength(1);
+    expect(slow.sent[0]!.index).not.toBeNull();
+
+    const idle = new Harness(newJob(T0, { schedule: "0 0 1 1 *" }), T0, true);
+    idle.sent.length = 0;
+    idle.w.indexStale(idle.state, idle.now);
+    idle.advance(INDEX_REFRESH_MS);
+    expect(idle.sent).toHaveLength(1);
+    expect(idle.sent[0]!.index).toBe(idle.state);
   });
 });
