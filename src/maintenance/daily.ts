@@ -1,14 +1,16 @@
 // The daily Cron Trigger (SPEC §1, §7): purge expired history, re-arm lost alarms,
 // forget expired idempotency keys. Reaches jobs through their objects and D1 through
 // the store; never through the HTTP edge.
-import { type Env, historyShards } from "../env";
+import { type Env, historyShards, shardDb } from "../env";
 import { log } from "../lib/log";
 import { MINUTE } from "../lib/time";
 import { jobStub } from "../object/stub";
-import { purgeMinuteCounters } from "../store/counters";
+import { deleteJobCounters, purgeMinuteCounters } from "../store/counters";
 import { purgeExpiredKeys } from "../store/idempotency";
+import { dropTombstone, tombstonesBefore } from "../store/jobs";
 import { getMaintenanceValue, overdueJobs, setMaintenanceValue } from "../store/maintenance";
 import { purgeExpiredRuns } from "../store/purge";
+import { deleteRunsOfJob } from "../store/runs";
 import type { Shard } from "../store/shards";
 
 /** A job whose next_run_at is this far behind is considered to have lost its alarm. */
@@ -17,6 +19,35 @@ export const OVERDUE_AFTER_MS = 5 * MINUTE;
 export const PURGE_BUDGET_MS = 20_000;
 const SWEEP_LIMIT = 1000;
 const PURGE_RESUME_KEY = "purge.resume_after";
+
+/**
+ * How long after a delete its tombstone is swept: far longer than a consumer batch takes
+ * between its jobs-exist check and its write (a batch checking later drops the rows).
+ */
+export const TOMBSTONE_GRACE_MS = 10 * MINUTE;
+const TOMBSTONE_LIMIT = 1000;
+
+/**
+ * Deleted jobs' tombstones past their grace: their runs and counters are deleted from
+ * their shard once more (rows a history write landed after the delete), then the
+ * tombstone. A shard that fails keeps its tombstones for the next day.
+ */
+export async function sweepTombstones(env: Env, now: number) {
+  const due = await tombstonesBefore(env.DB, now - TOMBSTONE_GRACE_MS, TOMBSTONE_LIMIT);
+  let orphans = 0;
+  const errors: string[] = [];
+  for (const t of due) {
+    try {
+      const db = shardDb(env, t.shard);
+      orphans += await deleteRunsOfJob(db, t.cron_id);
+      await deleteJobCounters(db, t.tenant_id, t.cron_id);
+      await dropTombstone(env.DB, t.cron_id);
+    } catch (e) {
+      errors.push(`${t.cron_id}: ${String(e)}`);
+    }
+  }
+  return { tombstones: due.length, orphan_runs_deleted: orphans, errors };
+}
 
 /** Re-arms active jobs whose alarm should have fired minutes ago (SPEC §1 safety net). */
 export async function sweepOverdue(env: Env, now: number) {
@@ -90,6 +121,7 @@ export async function runDailyMaintenance(env: Env, scheduledTime: number) {
   const started = Date.now();
   const purge = await purgeAllShards(env.DB, historyShards(env), scheduledTime, PURGE_BUDGET_MS);
   const sweep = await sweepOverdue(env, Date.now());
+  const tombstones = await sweepTombstones(env, Date.now());
   const keys_expired = await purgeExpiredKeys(env.DB, Date.now());
   // The overview's per-minute counters; the totals behind /metrics are never purged.
   let minute_counters_expired = 0;
@@ -103,6 +135,9 @@ export async function runDailyMaintenance(env: Env, scheduledTime: number) {
     sweep_overdue: sweep.overdue,
     sweep_rearmed: sweep.rearmed.length,
     sweep_errors: sweep.errors.length,
+    tombstones_swept: tombstones.tombstones - tombstones.errors.length,
+    orphan_runs_deleted: tombstones.orphan_runs_deleted,
+    tombstone_errors: tombstones.errors.length,
     idempotency_keys_expired: keys_expired,
     minute_counters_expired,
     duration_ms: Date.now() - started,

@@ -20,6 +20,7 @@ import { chunkBySize } from "../job/history-batch";
 import { HistoryWrites } from "../job/history-plan";
 import { FINISHED_STATES, type JobState, type RunRow } from "../job/types";
 import { log } from "../lib/log";
+import { DAY } from "../lib/time";
 import { indexRowOf, upsertJobStatement } from "../store/jobs";
 import { OUTBOX_INLINE_MAX, type StagedHistory, type StoredHistory } from "./storage";
 
@@ -80,6 +81,8 @@ export class HistoryWriter {
   private failures = 0;
   /** Outbox rows a new instance found (most likely already taken): see restore(). */
   private stale: OutboxRow[] = [];
+  /** Spilled outbox rows a new instance found past their retention: deleted with the next commit. */
+  private expiredSpill: string[] = [];
   private staleDue = Number.POSITIVE_INFINITY;
   /** Once dropped (the job was deleted), nothing more is written back. */
   private dropped = false;
@@ -99,11 +102,19 @@ export class HistoryWriter {
     ];
     this.seq = Math.max(stored.seq, ...outbox.map((r) => r.run.version));
     this.shard = stored.shard ?? legacyShard;
-    // What the index holds is not known to a new instance: it is rewritten soon, with the
-    // next run's row if one goes within RUNNING_ROW_DELAY_MS (no message of its own).
+    // What the index holds is not known to a new instance: it is rewritten within
+    // INDEX_REFRESH_MS, with the next run's row if one goes by then (history-plan.ts).
     if (state) this.plan.indexStale(state, Date.now());
     if (!state || outbox.length === 0) return;
+    // A row past its job's retention is not sent again: the daily purge may have deleted
+    // its landed copy, and a second copy would bring the run back (and count it twice).
+    const keepFrom = Date.now() - state.config.retention_days * DAY;
     for (const o of outbox) {
+      const finished = o.run.row.finished_at;
+      if (finished !== null && finished <= keepFrom) {
+        if (o.spilled) this.expiredSpill.push(o.run.row.run_id);
+        continue;
+      }
       const prev = this.unconfirmed.get(o.run.row.run_id);
       if (!prev || prev.run.version < o.run.version) this.unconfirmed.set(o.run.row.run_id, o);
     }
@@ -115,6 +126,7 @@ export class HistoryWriter {
     // by the next commit, and an object is often reloaded between two runs): they ride
     // with the next message, or go alone after STALE_RESEND_MS; a second copy in the
     // queue changes nothing (versions). A job with no wake-up left gets an alarm for them.
+    if (rows.length === 0) return;
     this.stale = rows;
     this.staleDue = Date.now() + STALE_RESEND_MS;
     this.armTimer(this.plan.nextDue());
@@ -151,7 +163,7 @@ export class HistoryWriter {
 
   /** Rows the queue took at least HOLD_MS ago leave the outbox; returns the spilled ones' ids. */
   private release(now: number): string[] {
-    const released: string[] = [];
+    const released = this.expiredSpill.splice(0);
     for (const [id, o] of this.unconfirmed) {
       if (o.sentAt === undefined || now - o.sentAt < HOLD_MS) continue;
       this.unconfirmed.delete(id);

@@ -30,7 +30,7 @@ import { iso } from "../lib/time";
 import { newAuditId, newBackfillId, newEventId, newRunId } from "../lib/ulid";
 import { deleteAuditOfJob, insertAuditStatement } from "../store/audit";
 import { deleteJobCounters } from "../store/counters";
-import { claimJobSlot, deleteJobRow, indexRowOf } from "../store/jobs";
+import { claimJobSlot, deleteJobLeavingTombstone, deleteJobRow, indexRowOf } from "../store/jobs";
 import { runsToReplay } from "../store/run-queries";
 import { deleteRunsOfJob, getRun } from "../store/runs";
 import { Dispatcher } from "./dispatcher";
@@ -331,7 +331,11 @@ export class JobObject extends DurableObject<Env> {
     await this.history.settled(); // let history writes already sent land before the delete
     await this.audits; // and audit entries
     await this.storage.deleteAll();
-    await deleteJobRow(this.env.DB, job.cron_id);
+    await deleteJobLeavingTombstone(
+      this.env.DB,
+      { cron_id: job.cron_id, tenant_id: job.tenant_id, shard: this.history.shard },
+      Date.now(),
+    );
     await deleteRunsOfJob(this.historyDb(), job.cron_id);
     await deleteAuditOfJob(this.env.DB, job.cron_id);
     await deleteJobCounters(this.historyDb(), job.tenant_id, job.cron_id);

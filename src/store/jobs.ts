@@ -138,6 +138,40 @@ export async function deleteJobRow(db: D1Database, cronId: string): Promise<void
   await db.prepare("DELETE FROM jobs WHERE cron_id = ?").bind(cronId).run();
 }
 
+/**
+ * A deleted job's index row goes, and a tombstone takes its place (migration 0009): the
+ * daily maintenance deletes from its shard whatever history lands after the delete.
+ */
+export async function deleteJobLeavingTombstone(
+  db: D1Database,
+  job: { cron_id: string; tenant_id: string; shard: string },
+  now: number,
+): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM jobs WHERE cron_id = ?").bind(job.cron_id),
+    db
+      .prepare(
+        "INSERT INTO deleted_jobs (cron_id, tenant_id, shard, deleted_at) VALUES (?, ?, ?, ?) ON CONFLICT(cron_id) DO UPDATE SET deleted_at = excluded.deleted_at",
+      )
+      .bind(job.cron_id, job.tenant_id, job.shard, now),
+  ]);
+}
+
+/** Tombstones older than `before`, oldest first. */
+export async function tombstonesBefore(db: D1Database, before: number, limit: number) {
+  const { results } = await db
+    .prepare(
+      "SELECT cron_id, tenant_id, shard FROM deleted_jobs WHERE deleted_at < ? ORDER BY deleted_at LIMIT ?",
+    )
+    .bind(before, limit)
+    .all<{ cron_id: string; tenant_id: string; shard: string }>();
+  return results;
+}
+
+export async function dropTombstone(db: D1Database, cronId: string): Promise<void> {
+  await db.prepare("DELETE FROM deleted_jobs WHERE cron_id = ?").bind(cronId).run();
+}
+
 export async function jobBelongsTo(db: D1Database, cronId: string, tenantId: string) {
   const r = await db
     .prepare("SELECT 1 AS ok FROM jobs WHERE cron_id = ? AND tenant_id = ?")

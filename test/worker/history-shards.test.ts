@@ -18,6 +18,7 @@ import type { RunRow } from "../../src/job/types";
 import { failedKey, faultKey } from "../../src/lib/faults";
 import { DAY } from "../../src/lib/time";
 import { ulid } from "../../src/lib/ulid";
+import { TOMBSTONE_GRACE_MS } from "../../src/maintenance/daily";
 import { HOLD_MS } from "../../src/object/history-writer";
 import { listTenantRuns } from "../../src/store/run-queries";
 import { upsertRunsStatements } from "../../src/store/runs";
@@ -350,6 +351,89 @@ describe("history shards", () => {
     const found = await whereIs([...kept, ...gone]);
     for (const id of gone) expect(found.get(id)).toBeUndefined();
     for (const id of kept) expect(found.get(id)).toHaveLength(1);
+  });
+
+  it("rows landing after a delete (a batch checked just before it) are swept by the daily maintenance", async () => {
+    const key = await createKey("shards-orphans");
+    const job = await createJob(key);
+    const shard = await shardOf(job.cron_id);
+    const runId = await trigger(key, job.cron_id);
+    await landed([runId]);
+    const row = (await raw(shard)
+      .prepare("SELECT * FROM runs WHERE run_id = ?")
+      .bind(runId)
+      .first<RunRow & { version: number; attempt_log: string }>())!;
+    expect((await api("DELETE", `/v1/cron/delete/${job.cron_id}`, key)).status).toBe(200);
+    expect(await whereIs([runId])).toEqual(new Map());
+    // The consumer's write of a batch that found the job still there lands now.
+    const late = {
+      row: { ...row, attempt_log: JSON.parse(row.attempt_log) },
+      version: row.version,
+    };
+    await raw(shard).batch(upsertRunsStatements(raw(shard), [late]));
+    expect((await whereIs([runId])).get(runId)).toEqual([`${shard}:succeeded`]);
+    const daily = async () => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(
+        createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }),
+        env,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+    };
+    const tombstone = () =>
+      env.DB.prepare("SELECT shard FROM deleted_jobs WHERE cron_id = ?")
+        .bind(job.cron_id)
+        .first<{ shard: string }>();
+    // Within its grace (writes may still be in flight) the tombstone waits.
+    await daily();
+    expect(await tombstone()).toEqual({ shard });
+    expect((await whereIs([runId])).get(runId)).toHaveLength(1);
+    // Past it, the job's runs and counters go from its shard, then the tombstone.
+    await env.DB.prepare("UPDATE deleted_jobs SET deleted_at = deleted_at - ? WHERE cron_id = ?")
+      .bind(TOMBSTONE_GRACE_MS + 1000, job.cron_id)
+      .run();
+    await daily();
+    expect(await whereIs([runId])).toEqual(new Map());
+    expect(await tombstone()).toBeNull();
+    const counters = await raw(shard)
+      .prepare("SELECT COUNT(*) AS n FROM run_counters WHERE scope = ?")
+      .bind(job.cron_id)
+      .first<{ n: number }>();
+    expect(counters?.n).toBe(0);
+  });
+
+  it("a restarted object does not send back a run the purge deleted (nor count it again)", async () => {
+    const key = await createKey("shards-purged");
+    const job = await createJob(key, { retention_days: 0 });
+    const shard = await shardOf(job.cron_id);
+    const first = await trigger(key, job.cron_id);
+    await landed([first]);
+    // The row is still in the outbox (held HOLD_MS after the queue took it, and until
+    // the next commit) when the instance goes away.
+    const stub = env.JOB.get(env.JOB.idFromName(job.cron_id));
+    await runInDurableObject(stub, (_i, state) => {
+      state.abort("restart (test)");
+    }).catch((e: unknown) => expect(String(e)).toContain("restart (test)"));
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(await whereIs([first])).toEqual(new Map());
+    // The next run's message would carry the rows a new instance found: not this one.
+    const second = await trigger(key, job.cron_id);
+    await landed([second]);
+    expect(await whereIs([first])).toEqual(new Map());
+    const counted = await raw(shard)
+      .prepare("SELECT SUM(runs) AS n FROM run_counters WHERE tenant_id = ? AND scope = ?")
+      .bind("shards-purged", job.cron_id)
+      .first<{ n: number }>();
+    expect(counted?.n).toBe(2);
+    const list = await api("GET", `/v1/cron/runs/list/${job.cron_id}`, key);
+    expect(list.body.data.items.map((r: { run_id: string }) => r.run_id)).not.toContain(first);
   });
 
   it("the daily purge covers every shard", async () => {
