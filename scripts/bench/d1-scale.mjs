@@ -14,7 +14,7 @@
 // --write is given. --keep leaves the D1 state directory in place. After the
 // real purge, the expired runs are inserted again and purged with a smaller
 // budget (--continuation-budget-ms; 0 skips it) so continuation is exercised.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,7 +33,19 @@ import {
 } from "./lib.mjs";
 
 const RETENTION_DAYS = 30; // what d1-worker.ts gives every job
-const PURGE_BUDGET_MS = 20_000; // src/retention/daily.ts
+const PURGE_BUDGET_MS = 300_000; // src/maintenance/daily.ts
+
+/**
+ * Where an invocation's purge resumed: the daily handler reports it per shard (an object,
+ * or null when every shard started afresh); the shards' job ids joined.
+ */
+function resumedOf(summary) {
+  const r = summary.purge_resumed_from;
+  if (r === null || r === undefined) return null;
+  if (typeof r === "string") return r;
+  const ids = Object.values(r).filter((v) => v !== null);
+  return ids.length > 0 ? ids.join(",") : null;
+}
 const PAGE = 20; // runs.list default limit
 
 const { values: args } = parseArgs({
@@ -335,7 +347,7 @@ async function main() {
         for (const s of r.statements) purgeStatements.set(s.sql, s.params);
         invocations.push({ n: i, wall_ms: r.wall_ms, ...r.summary });
         say(
-          `${tag} #${i}: deleted ${int(r.summary.purge_deleted)} in ${r.wall_ms} ms, jobs ${r.summary.purge_jobs}, complete=${r.summary.purge_complete}, resumed after ${r.summary.purge_resumed_from ?? "start"}`,
+          `${tag} #${i}: deleted ${int(r.summary.purge_deleted)} in ${r.wall_ms} ms, jobs ${r.summary.purge_jobs}, complete=${r.summary.purge_complete}, resumed after ${resumedOf(r.summary) ?? "start"}`,
         );
         if (r.summary.purge_complete) break;
       }
@@ -348,7 +360,7 @@ async function main() {
     const verify = async (purge) => {
       const after = await call(mf, "counts", { now: NOW, cronIds: sampleJobs });
       const expectRemaining = cfg.jobs * (cfg.inProgress + cfg.recentPerJob) + cfg.hotRuns;
-      const resumed = purge.invocations.slice(1).map((i) => i.purge_resumed_from ?? "");
+      const resumed = purge.invocations.slice(1).map((i) => resumedOf(i) ?? "");
       const checks = [
         ["rows deleted", cfg.jobs * cfg.expiredPerJob, purge.deleted],
         ["runs remaining", expectRemaining, after.total],
@@ -461,7 +473,7 @@ function invocationTable(inv) {
     ["invocation", "resumed after", "jobs finished", "rows deleted", "complete", "time"],
     inv.map((i) => [
       `#${i.n}`,
-      i.purge_resumed_from ? `\`${i.purge_resumed_from}\`` : "start",
+      resumedOf(i) ? `\`${resumedOf(i)}\`` : "start",
       int(i.purge_jobs),
       int(i.purge_deleted),
       i.purge_complete ? "yes" : "no",
@@ -535,7 +547,7 @@ function render(r) {
     "- Seeding: `INSERT … SELECT` from a recursive CTE, one statement per job (no per-row bind parameters), 20 jobs per `db.batch`; job rows by multi-row `VALUES` with ≤ 100 bound parameters.",
     "",
     mdTable(
-      ["seeding", "rows", "time", "rows/s"],
+      ["seeding", "D1 rows written (runs + the metrics triggers' counter rows)", "time", "rows/s"],
       [
         [
           `${int(c.jobs)} jobs`,
