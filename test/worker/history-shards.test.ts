@@ -95,6 +95,31 @@ async function trigger(key: string, cronId: string): Promise<string> {
   return res.body.data.run_id;
 }
 
+/** A job with one run landed in its shard: the run's row as stored, and its version. */
+async function landedRun(key: string) {
+  const job = await createJob(key);
+  const shard = await shardOf(job.cron_id);
+  const runId = await trigger(key, job.cron_id);
+  await landed([runId]);
+  const { version, ...row } = (await raw(shard)
+    .prepare("SELECT * FROM runs WHERE run_id = ?")
+    .bind(runId)
+    .first<RunRow & { version: number; attempt_log: string }>())!;
+  const base: RunRow = { ...row, attempt_log: JSON.parse(row.attempt_log) };
+  return { job, shard, runId, base, version };
+}
+
+/** One invocation of the daily Cron Trigger. */
+async function runDaily(scheduledTime: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ scheduledTime, cron: "17 3 * * *" }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}
+
 describe("history shards", () => {
   it("writes the runs of jobs in different shards to their own database and nowhere else", async () => {
     expect(SHARDS.length).toBeGreaterThanOrEqual(2);
@@ -199,15 +224,8 @@ describe("history shards", () => {
 
   it("a consumer failure is retried without losing or doubling a run, and an older version never overwrites a newer one", async () => {
     const key = await createKey("shards-consumer");
-    const job = await createJob(key);
-    const shard = await shardOf(job.cron_id);
-    const runId = await trigger(key, job.cron_id);
-    await landed([runId]);
-    const row = (await raw(shard)
-      .prepare("SELECT * FROM runs WHERE run_id = ?")
-      .bind(runId)
-      .first<RunRow & { version: number; attempt_log: string }>())!;
-    const base: RunRow = { ...row, attempt_log: JSON.parse(row.attempt_log) };
+    const { job, shard, runId, base, version } = await landedRun(key);
+    const row = { version };
     const stale: HistoryMessage = {
       v: 1,
       shard,
@@ -355,32 +373,14 @@ describe("history shards", () => {
 
   it("rows landing after a delete (a batch checked just before it) are swept by the daily maintenance", async () => {
     const key = await createKey("shards-orphans");
-    const job = await createJob(key);
-    const shard = await shardOf(job.cron_id);
-    const runId = await trigger(key, job.cron_id);
-    await landed([runId]);
-    const row = (await raw(shard)
-      .prepare("SELECT * FROM runs WHERE run_id = ?")
-      .bind(runId)
-      .first<RunRow & { version: number; attempt_log: string }>())!;
+    const { job, shard, runId, base, version } = await landedRun(key);
     expect((await api("DELETE", `/v1/cron/delete/${job.cron_id}`, key)).status).toBe(200);
     expect(await whereIs([runId])).toEqual(new Map());
     // The consumer's write of a batch that found the job still there lands now.
-    const late = {
-      row: { ...row, attempt_log: JSON.parse(row.attempt_log) },
-      version: row.version,
-    };
+    const late = { row: base, version };
     await raw(shard).batch(upsertRunsStatements(raw(shard), [late]));
     expect((await whereIs([runId])).get(runId)).toEqual([`${shard}:succeeded`]);
-    const daily = async () => {
-      const ctx = createExecutionContext();
-      await worker.scheduled(
-        createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }),
-        env,
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
-    };
+    const daily = () => runDaily(Date.now());
     const tombstone = () =>
       env.DB.prepare("SELECT shard FROM deleted_jobs WHERE cron_id = ?")
         .bind(job.cron_id)
@@ -415,13 +415,7 @@ describe("history shards", () => {
     await runInDurableObject(stub, (_i, state) => {
       state.abort("restart (test)");
     }).catch((e: unknown) => expect(String(e)).toContain("restart (test)"));
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }),
-      env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runDaily(Date.now());
     expect(await whereIs([first])).toEqual(new Map());
     // The next run's message would carry the rows a new instance found: not this one.
     const second = await trigger(key, job.cron_id);
@@ -477,13 +471,7 @@ describe("history shards", () => {
       await raw(shard).batch(upsertRunsStatements(raw(shard), [old, fresh]));
       seeded[shard] = { old: old.row.run_id, fresh: fresh.row.run_id };
     }
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: now, cron: "17 3 * * *" }),
-      env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runDaily(now);
     const found = await whereIs(Object.values(seeded).flatMap((s) => [s.old, s.fresh]));
     for (const [shard, { old, fresh }] of Object.entries(seeded)) {
       expect(found.get(old)).toBeUndefined();
