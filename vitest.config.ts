@@ -19,6 +19,17 @@ export default defineConfig({
         },
       },
       {
+        // The keys CLI driving the real wrangler against a local state: dozens of wrangler
+        // processes, minutes of waiting on them. Plain Node like "unit", but run beside the
+        // worker projects (same groupOrder) instead of holding the unit group up.
+        test: {
+          name: "tooling",
+          include: ["test/tooling/**/*.test.ts"],
+          environment: "node",
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         // Runtime tests inside workerd with real D1, KV, Durable Objects and alarms.
         plugins: [
           cloudflareTest({

@@ -56,7 +56,7 @@ export interface CrondoServer {
 }
 
 export function startCrondo(opts?: StartOptions): Promise<CrondoServer>;
-/** `wrangler d1 migrations apply DB --local --persist-to <dir>` (idempotent). */
+/** The D1 migrations applied to every D1 database of the local state under `persistTo` (idempotent). */
 export function applyMigrations(persistTo: string): Promise<void>;
 /** A new key of `tenant` in the local state under `persistTo`, via the keys CLI. */
 export function createKeyCli(
@@ -65,7 +65,7 @@ export function createKeyCli(
   name?: string,
   args?: string[],
 ): Promise<string>;
-/** `count` new keys per tenant written into the local state under `persistTo` at once. */
+/** `count` new keys per tenant written into the local state under `persistTo` at once (migrations applied first). */
 export function bulkKeys(
   persistTo: string,
   keysPerTenant: Record<string, number>,

@@ -26,15 +26,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { INSERT_KEY } from "../../src/store/api-keys-sql.mjs";
-import {
-  buildRecord,
-  generateKey,
-  inlineSql,
-  KV_BINDING,
-  kvKeyForKey,
-  sha256Hex,
-} from "./keys-core.mjs";
-import { d1Bindings, PROJECT_ROOT, targetArgs, WRANGLER_JS } from "./wrangler.mjs";
+import { buildRecord, generateKey, inlineSql, kvKeyForKey, sha256Hex } from "./keys-core.mjs";
+import { PROJECT_ROOT, targetArgs, WRANGLER_JS } from "./wrangler.mjs";
 
 export { PROJECT_ROOT };
 
@@ -80,17 +73,17 @@ function runNode(args, what) {
   });
 }
 
+/** scripts/lib/local-state.mjs: migrations (and keys) for a local state in one process. */
+const LOCAL_STATE_SCRIPT = join(PROJECT_ROOT, "scripts", "lib", "local-state.mjs");
+
 /**
- * `wrangler d1 migrations apply <binding> --local --persist-to <dir>` for every D1
- * database of wrangler.toml — the primary and each history shard (idempotent).
+ * The D1 migrations applied to every D1 database of wrangler.toml — the primary and each
+ * history shard — in the local state under `persistTo` (idempotent). What `wrangler d1
+ * migrations apply <binding> --local --persist-to <dir>` does, in one process for all of
+ * them (scripts/lib/local-state.mjs).
  */
 export async function applyMigrations(persistTo) {
-  for (const binding of d1Bindings()) {
-    await runNode(
-      [WRANGLER_JS, "d1", "migrations", "apply", binding, ...localTarget(persistTo)],
-      `wrangler d1 migrations apply ${binding}`,
-    );
-  }
+  await runNode([LOCAL_STATE_SCRIPT, persistTo], "local-state.mjs (D1 migrations)");
 }
 
 /** Rows of one SQL query on the local D1 database `binding` under `persistTo` (wrangler d1 execute --json). */
@@ -117,42 +110,34 @@ export async function createKeyCli(persistTo, tenant, name = "e2e", args = []) {
 }
 
 /**
- * Writes `count` new keys per tenant straight into the local state under `persistTo` (one
- * `wrangler d1 execute --file` for their api_keys rows, one `wrangler kv bulk put`),
- * exactly what `npm run keys -- create` writes. Resolves `{ tenant: [raw keys] }`.
+ * Writes `count` new keys per tenant straight into the local state under `persistTo`,
+ * exactly what `npm run keys -- create` writes (their api_keys rows in D1, their records
+ * in KV), after applying the migrations — one process (scripts/lib/local-state.mjs).
+ * Resolves `{ tenant: [raw keys] }`.
  */
 export async function bulkKeys(persistTo, keysPerTenant) {
   const keys = {};
-  const entries = [];
-  const rows = [];
+  const kv = [];
+  const sql = [];
   for (const [tenant, count] of Object.entries(keysPerTenant)) {
     keys[tenant] = [];
     for (let i = 0; i < count; i++) {
       const key = generateKey();
       const now = new Date();
       const record = buildRecord({ tenant, name: `bulk-${i}`, now });
-      const json = JSON.stringify(record);
-      entries.push({ key: kvKeyForKey(key), value: json, metadata: record });
+      kv.push({ key: kvKeyForKey(key), value: JSON.stringify(record), metadata: record });
       const params = [sha256Hex(key), tenant, record.name, JSON.stringify(record.scopes)];
-      rows.push(inlineSql(INSERT_KEY, [...params, now.getTime(), null]));
+      sql.push(inlineSql(INSERT_KEY, [...params, now.getTime(), null]));
       keys[tenant].push(key);
     }
   }
-  if (entries.length === 0) return keys;
-  const sqlFile = join(persistTo, "bulk-keys.sql");
-  await writeFile(sqlFile, `${rows.join(";\n")};\n`);
-  await runNode(
-    [WRANGLER_JS, "d1", "execute", "DB", ...localTarget(persistTo), "--yes", "--file", sqlFile],
-    "wrangler d1 execute (api_keys)",
-  );
-  await rm(sqlFile, { force: true });
   const file = join(persistTo, "bulk-keys.json");
-  await writeFile(file, JSON.stringify(entries));
-  await runNode(
-    [WRANGLER_JS, "kv", "bulk", "put", file, "--binding", KV_BINDING, ...localTarget(persistTo)],
-    "wrangler kv bulk put",
-  );
-  await rm(file, { force: true });
+  await writeFile(file, JSON.stringify({ sql, kv }));
+  try {
+    await runNode([LOCAL_STATE_SCRIPT, persistTo, file], "local-state.mjs (migrations + keys)");
+  } finally {
+    await rm(file, { force: true });
+  }
   return keys;
 }
 
@@ -337,9 +322,7 @@ export async function startCrondo(opts = {}) {
   let server;
   let keys;
   try {
-    log("applying D1 migrations");
-    await applyMigrations(persistTo);
-    log("writing API keys");
+    log("applying D1 migrations, writing API keys");
     keys = await bulkKeys(persistTo, keysPerTenant);
     // A port picked free can be taken before wrangler binds it: pick again (not a given one).
     for (let attempt = 1; !server; attempt++) {
