@@ -37,6 +37,8 @@ export interface Env {
   HISTORY_DLQ?: Queue<HistoryMessage>;
   /** The dead-letter consumer's max_retries of wrangler.toml; default 100. */
   HISTORY_DLQ_MAX_RETRIES?: string;
+  /** Which attempts get a `run.attempt` log line: "all" or "failures" (default). */
+  LOG_ATTEMPTS?: string;
   /** Test builds only (vitest.config.ts): fault injection flags, see src/lib/faults.ts. */
   TEST_FAULTS?: KVNamespace;
 }
@@ -54,6 +56,8 @@ export interface Config {
   queues: string[];
   /** The dead-letter consumer's retries before a message would be dropped. */
   dlqMaxRetries: number;
+  /** Every attempt gets a `run.attempt` log line (LOG_ATTEMPTS=all), or only failed ones. */
+  logEveryAttempt: boolean;
 }
 
 /** The primary database: jobs index, keys, idempotency — and the history of pre-shard jobs. */
@@ -64,6 +68,8 @@ export const DEFAULT_JOB_QUOTA = 10_000;
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 2_000;
 /** wrangler.toml's max_retries of the dead-letter queue's consumer. */
 export const DEFAULT_DLQ_MAX_RETRIES = 100;
+/** Which attempts are logged when LOG_ATTEMPTS is not set (README "Logs"). */
+export const DEFAULT_LOG_ATTEMPTS: "all" | "failures" = "failures";
 
 const binding = (name: string, kind: string, method: string) =>
   z.custom<unknown>(
@@ -111,6 +117,9 @@ const envSchema = z.object({
     .string()
     .regex(/^[1-9][0-9]{0,2}$/, "HISTORY_DLQ_MAX_RETRIES must be a whole number from 1 to 999")
     .optional(),
+  LOG_ATTEMPTS: z
+    .enum(["all", "failures"], 'LOG_ATTEMPTS must be "all" or "failures" when set')
+    .optional(),
 });
 
 export class ConfigError extends Error {
@@ -156,6 +165,7 @@ export function configOf(env: Env): Config {
       res.data.HISTORY_DLQ_MAX_RETRIES === undefined
         ? DEFAULT_DLQ_MAX_RETRIES
         : Number(res.data.HISTORY_DLQ_MAX_RETRIES),
+    logEveryAttempt: (res.data.LOG_ATTEMPTS ?? DEFAULT_LOG_ATTEMPTS) === "all",
   };
   parsed.set(env, config);
   return config;

@@ -181,14 +181,15 @@ export async function directWorkerUrl(crondo) {
  * the end, and on SIGINT/SIGTERM) and the receiver, and cleans up whatever happens.
  * `startReceiver` is passed in so that this module does not pull the receiver in.
  */
-export async function standalone({ startReceiver, keys, stateDir }, body) {
+export async function standalone({ startReceiver, keys, stateDir, vars }, body) {
   const receiver = await startReceiver();
   const servers = new Set();
   const track = (server) => {
     servers.add(server);
     return server;
   };
-  const startServer = async () => track(await startCrondo({ keys, stateDir, log: console.error }));
+  const startServer = async () =>
+    track(await startCrondo({ keys, stateDir, vars, log: console.error }));
   const stopAll = async () => {
     for (const c of servers) await c.cleanup();
     await receiver.close();

@@ -215,7 +215,44 @@ const floorNote = (r) =>
     ? `; workerd floor (a DO that only persists, re-arms and POSTs) p99 ${ms(r.dofloor.p99)}${r.dofloorEarly?.delivered ? `, with early wake p99 ${ms(r.dofloorEarly.p99)}` : ""}`
     : "";
 
-function summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection }) {
+const EARLIER = " (earlier run)";
+
+/**
+ * The rows of the summary table as it stands in BENCHMARKS.md: goal → its cells. A run of
+ * some benchmarks only (--only) keeps the other goals' rows from there, marked.
+ */
+function previousSummaryRows(text) {
+  const open = text.indexOf("<!-- bench:summary -->");
+  const close = text.indexOf("<!-- /bench:summary -->", open);
+  const rows = new Map();
+  if (open === -1 || close === -1) return rows;
+  for (const line of text.slice(open, close).split("\n")) {
+    if (!line.startsWith("| ") || line.startsWith("| goal ") || line.startsWith("|--")) continue;
+    const cells = line
+      .slice(2, -2)
+      .split(" | ")
+      .map((c) => c.replaceAll("\\|", "|"));
+    if (cells.length === 4) rows.set(cells[0], cells);
+  }
+  return rows;
+}
+
+/** This run's rows, with what it did not measure taken from the previous summary. */
+function mergeRows(rows, previous) {
+  const out = rows.map((row) => {
+    const old = previous.get(row[0]);
+    if (row[1] !== "–" || !old || old[1] === "–") return row;
+    return [old[0], old[1], old[2].endsWith(EARLIER) ? old[2] : old[2] + EARLIER, old[3]];
+  });
+  const have = new Set(rows.map((r) => r[0]));
+  for (const [goal, old] of previous) {
+    if (have.has(goal) || old[1] === "–") continue;
+    out.push([old[0], old[1], old[2].endsWith(EARLIER) ? old[2] : old[2] + EARLIER, old[3]]);
+  }
+  return out;
+}
+
+function summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection, previous }) {
   const rows = [];
   const byN = (n) => prec?.results.find((r) => r.n === n);
   const p100 = byN(100);
@@ -403,7 +440,14 @@ function summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSectio
     "",
     "Goals of the benchmarks issue, against the figures of the sections below (crondo under local `wrangler dev`, not Cloudflare's edge). Reported as measured: the benchmark is not tuned to pass.",
     "",
-    mdTable(["goal", "measured", "result", "section"], rows, ["l", "l", "l", "l"]),
+    `Rows marked "${EARLIER.trim()}" were not measured by this command: they are kept from the summary as it stood.`,
+    "",
+    mdTable(["goal", "measured", "result", "section"], mergeRows(rows, previous), [
+      "l",
+      "l",
+      "l",
+      "l",
+    ]),
     "",
   ].join("\n");
 }
@@ -600,7 +644,17 @@ async function main() {
     trOpen !== -1 && trClose !== -1 ? parseTenantRuns(text.slice(trOpen, trClose)) : null;
   await section(
     "summary",
-    summary({ info, prec, chart, api, over, d1, d1Section, tenantRunsSection }),
+    summary({
+      info,
+      prec,
+      chart,
+      api,
+      over,
+      d1,
+      d1Section,
+      tenantRunsSection,
+      previous: previousSummaryRows(text),
+    }),
   );
   say(`done in ${fixed((performance.now() - started) / 60_000, 1)} min`);
   return crashed ? 1 : 0;

@@ -31,6 +31,8 @@ export interface CrondoServer {
   url: string;
   persistTo: string;
   port: number;
+  /** wrangler dev's inspector (Chrome DevTools protocol) for the Worker: scripts/bench/profile.mjs. */
+  inspectorPort: number;
   /** The `wrangler dev` process (leader of its own process group). */
   proc: ChildProcess;
   /** Its pid, which is also the process group id. */

@@ -200,7 +200,7 @@ class LaunchError extends Error {
 
 /**
  * Spawns wrangler dev on `port` and waits until it serves; throws LaunchError otherwise.
- * Resolves `{ proc, stop, logs, logLines, alive }`.
+ * Resolves `{ proc, stop, inspectorPort, logs, logLines, alive }`.
  */
 async function launch({ persistTo, port, vars, extraArgs, readyTimeoutMs }) {
   const url = `http://127.0.0.1:${port}`;
@@ -301,7 +301,14 @@ async function launch({ persistTo, port, vars, extraArgs, readyTimeoutMs }) {
     }
     await sleep(200);
   }
-  return { proc, stop, logs: () => output, logLines: () => lines, alive: () => !exited };
+  return {
+    proc,
+    stop,
+    inspectorPort,
+    logs: () => output,
+    logLines: () => lines,
+    alive: () => !exited,
+  };
 }
 
 /** Starts crondo under wrangler dev; see wrangler-dev.d.mts for the options. */
@@ -358,6 +365,7 @@ export async function startCrondo(opts = {}) {
     url: `http://127.0.0.1:${port}`,
     persistTo,
     port,
+    inspectorPort: server.inspectorPort,
     proc,
     pid,
     keys,

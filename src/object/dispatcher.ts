@@ -55,18 +55,19 @@ export class Dispatcher {
       { ...this.sendOptions(), signal: abort.signal, sendAt: at },
     )
       .then(async (result) => {
-        log("run.attempt", {
-          tenant_id: job.tenant_id,
-          cron_id: job.cron_id,
-          run_id,
-          trigger: run.trigger,
-          scheduled_for: new Date(run.scheduled_for).toISOString(),
-          attempt,
-          status: result.response_status,
-          ok: result.ok,
-          duration_ms: result.duration_ms,
-          error: result.error,
-        });
+        if (!result.ok || this.config().logEveryAttempt)
+          log("run.attempt", {
+            tenant_id: job.tenant_id,
+            cron_id: job.cron_id,
+            run_id,
+            trigger: run.trigger,
+            scheduled_for: new Date(run.scheduled_for).toISOString(),
+            attempt,
+            status: result.response_status,
+            ok: result.ok,
+            duration_ms: result.duration_ms,
+            error: result.error,
+          });
         await report(result);
       })
       .catch((e) => log("run.attempt_error", { cron_id: job.cron_id, run_id, error: String(e) }))

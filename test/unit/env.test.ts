@@ -35,6 +35,8 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       jobQuota: DEFAULT_JOB_QUOTA,
       maxRequestsInFlight: DEFAULT_MAX_REQUESTS_IN_FLIGHT,
       ...history,
+      // Only failed attempts get a run.attempt line unless LOG_ATTEMPTS=all.
+      logEveryAttempt: false,
     });
     expect(
       configOf(
@@ -43,6 +45,7 @@ describe("configOf: the environment, parsed once at the boundary", () => {
           ALLOW_PRIVATE_TARGETS: "true",
           MAX_REQUESTS_IN_FLIGHT: "40",
           HISTORY_DLQ_MAX_RETRIES: "7",
+          LOG_ATTEMPTS: "all",
         }),
       ),
     ).toEqual({
@@ -51,8 +54,17 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       maxRequestsInFlight: 40,
       ...history,
       dlqMaxRetries: 7,
+      logEveryAttempt: true,
     });
+    expect(configOf(envOf({ LOG_ATTEMPTS: "failures" })).logEveryAttempt).toBe(false);
   });
+
+  it.each(["", "ALL", "none", "errors"])(
+    "refuses LOG_ATTEMPTS=%j with an error naming it",
+    (value) => {
+      expect(() => configOf(envOf({ LOG_ATTEMPTS: value }))).toThrow(/LOG_ATTEMPTS/);
+    },
+  );
 
   it.each(["", "0", "-1", "often", "1000"])(
     "refuses HISTORY_DLQ_MAX_RETRIES=%j with an error naming it",

@@ -1,4 +1,4 @@
-// Structured logs: one JSON line per request and per run attempt, filterable by
+// Structured logs: one JSON line per request and per failed run attempt, filterable by
 // request id, tenant, cron_id and run_id; no secrets or payloads.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, createKey, receiverUrl, waitForRun } from "./helpers";
@@ -6,7 +6,7 @@ import { api, createKey, receiverUrl, waitForRun } from "./helpers";
 afterEach(() => vi.restoreAllMocks());
 
 describe("structured logs", () => {
-  it("logs each request and each attempt as one JSON line without secrets", async () => {
+  it("logs each request and each failed attempt as one JSON line without secrets", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
       lines.push(args.map(String).join(" "));
@@ -35,15 +35,30 @@ describe("structured logs", () => {
       (e) => e.event === "http.request" && String(e.path).startsWith("/v1/cron/trigger/"),
     );
     expect(trigger).toMatchObject({ cron_id: job.cron_id, status: 200 });
-    const attempt = events.find(
-      (e) => e.event === "run.attempt" && e.run_id === trig.body.data.run_id,
-    );
+    // A successful attempt has no line of its own (LOG_ATTEMPTS = "failures", the default
+    // and wrangler.toml's): it is in the run history.
+    expect(
+      events.filter((e) => e.event === "run.attempt" && e.run_id === trig.body.data.run_id),
+    ).toEqual([]);
+    // A failed one has.
+    const failing = await api("POST", "/v1/cron/create", key, {
+      schedule: "0 0 1 1 *",
+      url: `${receiverUrl()}/status/500/logs-failing`,
+      retries: 0,
+      payload: { secret_payload_marker: "do-not-log" },
+    });
+    const failedTrig = await api("POST", `/v1/cron/trigger/${failing.body.data.cron_id}`, key);
+    await waitForRun(key, failing.body.data.cron_id, failedTrig.body.data.run_id);
+    const attempt = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((e) => e.event === "run.attempt" && e.run_id === failedTrig.body.data.run_id);
     expect(attempt).toMatchObject({
       tenant_id: "logs",
-      cron_id: job.cron_id,
+      cron_id: failing.body.data.cron_id,
       attempt: 1,
-      status: 200,
-      ok: true,
+      status: 500,
+      ok: false,
+      error: "HTTP 500",
       trigger: "manual",
     });
     expect(typeof attempt!.duration_ms).toBe("number");
