@@ -41,3 +41,50 @@ export const outbound = new OutboundGate();
 /** The error of an attempt the gate refused. */
 export const gateFullError = (limit: number) =>
   `not sent: crondo already has ${limit} requests in flight (MAX_REQUESTS_IN_FLIGHT); a failed attempt, retried by the job's policy`;
+
+/**
+ * Attempts built and signed that wait for their instant (pre-armed firing), across every
+ * job of the isolate. Work after a response (the run's commit, its history message) waits
+ * until no attempt due by then is still waiting, so that it does not delay another job's
+ * send at the same instant (issue 14: "keep other jobs' sends off the slow path").
+ */
+export class SendInstants {
+  private readonly waiting = new Map<number, number>();
+  private nextToken = 0;
+
+  /** An attempt waits for `at`; its token goes to `sent` once its request has left. */
+  wait(at: number): number {
+    const token = this.nextToken++;
+    this.waiting.set(token, at);
+    return token;
+  }
+
+  sent(token: number): void {
+    this.waiting.delete(token);
+  }
+
+  /** The earliest instant of an attempt due by `by` that has not been sent, or null. */
+  dueBy(by: number): number | null {
+    let earliest: number | null = null;
+    for (const at of this.waiting.values()) {
+      if (at <= by && (earliest === null || at < earliest)) earliest = at;
+    }
+    return earliest;
+  }
+
+  /**
+   * Resolves once no attempt due by now waits to be sent: each round yields to the
+   * timers of the sends due (a timer set now fires after those already due). Bounded, so
+   * a send that never leaves cannot hold anything up for long.
+   */
+  async afterDueSends(maxRounds = 20): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      const due = this.dueBy(Date.now());
+      if (due === null) return;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+}
+
+/** The attempts of this isolate waiting for their instant (module state, like `outbound`). */
+export const instants = new SendInstants();

@@ -4,7 +4,7 @@ import type { AttemptResult, JobConfig, JobState } from "../job/types";
 import { signatureHeader } from "../lib/signature";
 import { iso } from "../lib/time";
 import { VERSION } from "../lib/version";
-import type { Place } from "./capacity";
+import type { Place, SendInstants } from "./capacity";
 import { checkTargetUrl } from "./url-guard";
 
 export const MAX_REDIRECTS = 5;
@@ -91,6 +91,8 @@ export interface SendOptions {
    * instant of sending; refused, the attempt fails without being sent. Default: no bound.
    */
   acquire?: () => Place;
+  /** Where an attempt waiting for its instant is registered until its request leaves. */
+  instants?: SendInstants;
 }
 
 /** Resolves true at `at`, or false as soon as `signal` aborts. */
@@ -131,9 +133,19 @@ export async function sendAttempt(
   } catch (e) {
     return notSent(`could not build the request: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!(await waitUntil(sendAt, opts.signal))) return notSent(abortReason(opts.signal));
+  const token = opts.instants?.wait(sendAt);
+  const left = () => {
+    if (token !== undefined) opts.instants?.sent(token);
+  };
+  if (!(await waitUntil(sendAt, opts.signal))) {
+    left();
+    return notSent(abortReason(opts.signal));
+  }
   const place = opts.acquire?.() ?? { release: () => {} };
-  if ("refused" in place) return notSent(place.refused);
+  if ("refused" in place) {
+    left();
+    return notSent(place.refused);
+  }
   const started_at = Date.now();
   const timeoutMs = job.config.timeout_seconds * 1000;
   const controller = new AbortController();
@@ -158,13 +170,15 @@ export async function sendAttempt(
     for (let hop = 0; ; hop++) {
       const guard = checkTargetUrl(url, { allowPrivate: opts.allowPrivate });
       if (!guard.ok) return failed(`refused by the URL guard: ${guard.reason}`);
-      const res = await (opts.fetcher ?? fetch)(guard.url.toString(), {
+      const response = (opts.fetcher ?? fetch)(guard.url.toString(), {
         method,
         headers,
         body,
         redirect: "manual",
         signal: controller.signal,
       });
+      left(); // the request has left (or failed to): other work may go ahead
+      const res = await response;
       const location = res.headers.get("location");
       if (res.status >= 300 && res.status < 400 && location) {
         res.body?.cancel().catch(() => {});
@@ -199,6 +213,7 @@ export async function sendAttempt(
     if (controller.signal.aborted) return failed(abortReason(opts.signal));
     return failed(`network error: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
+    left(); // also when the URL guard refused it before any request left
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
     place.release();

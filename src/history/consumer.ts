@@ -9,6 +9,8 @@
 // new message, its retries counted afresh) instead of being dropped: a run that reached
 // its target is never lost to a long outage. Writes are idempotent: a row carries the
 // version of the commit that produced it and the database keeps the newer.
+
+import { instants } from "../delivery/capacity";
 import { configOf, type Env, PRIMARY_SHARD, shardDb } from "../env";
 import { type HistoryMessage, isHistoryMessage, planHistoryBatch } from "../job/history-batch";
 import { log } from "../lib/log";
@@ -60,6 +62,10 @@ export async function consumeHistory(
     statements: 0,
   };
   if (messages.length === 0) return result;
+  // Where the consumer shares its isolate with job objects (locally, one workerd), a
+  // batch arrives one batch timeout after the first run of a second finished: at the
+  // next second's sends. Those go first (on Cloudflare the consumer's isolate has none).
+  await instants.afterDueSends();
   const plan = planHistoryBatch(messages.map((x) => x.body));
   const failedShards = new Set<string>();
 

@@ -1,6 +1,6 @@
 // The attempts of one job that are in flight: sending each over the network,
 // reporting its result back, and aborting them all when the job is deleted.
-import { outbound } from "../delivery/capacity";
+import { instants, outbound } from "../delivery/capacity";
 import { type SendOptions, sendAttempt } from "../delivery/send";
 import type { Config } from "../env";
 import type { AttemptResult, JobState } from "../job/types";
@@ -27,6 +27,7 @@ export class Dispatcher {
     return {
       allowPrivate: allowPrivateTargets,
       acquire: () => outbound.take(maxRequestsInFlight),
+      instants,
     };
   }
 
@@ -55,6 +56,8 @@ export class Dispatcher {
       { ...this.sendOptions(), signal: abort.signal, sendAt: at },
     )
       .then(async (result) => {
+        // Other jobs' sends due now go first; this run's commit and history after them.
+        await instants.afterDueSends();
         if (!result.ok || this.config().logEveryAttempt)
           log("run.attempt", {
             tenant_id: job.tenant_id,

@@ -47,7 +47,7 @@ const runNotFound = () => failure("NOT_FOUND", "run not found");
  * so neither the alarm's wake-up lag nor the storage commit delays the request.
  * Measured in BENCHMARKS.md ("precision"); a late wake-up sends at once.
  */
-export const PRE_ARM_MS = 300;
+export const PRE_ARM_MS = 600;
 
 /** The answer to cron.backfill (202). */
 export interface BackfillAccepted {

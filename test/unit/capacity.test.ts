@@ -2,7 +2,7 @@
 // request, refused when the gate is full, freed when the request ends whatever its end;
 // a refused attempt is never sent.
 import { describe, expect, it } from "vitest";
-import { OutboundGate } from "../../src/delivery/capacity";
+import { OutboundGate, SendInstants } from "../../src/delivery/capacity";
 import { type DeliveryJob, sendAttempt, sendNotification } from "../../src/delivery/send";
 
 const job: DeliveryJob = {
@@ -100,5 +100,81 @@ describe("sendAttempt and sendNotification through the gate", () => {
       expect(gate.inFlight).toBe(0);
       expect(result.ok).toBe(i === 0);
     }
+  });
+});
+
+describe("SendInstants: work after a response waits for the sends due at that instant", () => {
+  it("knows which waiting attempts are due, and forgets those sent", () => {
+    const instants = new SendInstants();
+    const a = instants.wait(1_000);
+    const b = instants.wait(2_000);
+    expect(instants.dueBy(999)).toBeNull();
+    expect(instants.dueBy(1_500)).toBe(1_000);
+    instants.sent(a);
+    expect(instants.dueBy(1_500)).toBeNull();
+    expect(instants.dueBy(2_000)).toBe(2_000);
+    instants.sent(b);
+    instants.sent(b); // twice is harmless
+    expect(instants.dueBy(Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it("afterDueSends resolves once the due sends have left, and at once when none is due", async () => {
+    const instants = new SendInstants();
+    await instants.afterDueSends(); // nothing waits
+    const order: string[] = [];
+    const token = instants.wait(Date.now() - 1); // due: its timer has already expired
+    setTimeout(() => {
+      order.push("send");
+      instants.sent(token);
+    }, 0);
+    await instants.afterDueSends().then(() => order.push("after"));
+    expect(order).toEqual(["send", "after"]);
+  });
+
+  it("a send that never leaves holds the work up for a bounded number of rounds only", async () => {
+    const instants = new SendInstants();
+    instants.wait(Date.now() - 1);
+    await instants.afterDueSends(3); // resolves although the attempt is still waiting
+    expect(instants.dueBy(Date.now())).not.toBeNull();
+  });
+});
+
+describe("sendAttempt and SendInstants", () => {
+  it("an attempt is registered while it waits for its instant and leaves once its request is out", async () => {
+    const instants = new SendInstants();
+    const sendAt = Date.now() + 30;
+    const pending = sendAttempt(job, info, {
+      allowPrivate: false,
+      instants,
+      sendAt,
+      fetcher: async () => new Response("ok"),
+    });
+    await new Promise((r) => setTimeout(r, 10)); // built and signed, waiting for sendAt
+    const seenWhileWaiting = instants.dueBy(Number.POSITIVE_INFINITY);
+    expect((await pending).ok).toBe(true);
+    expect(seenWhileWaiting).toBe(sendAt);
+    expect(instants.dueBy(Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it("an attempt refused by the gate or aborted before its instant leaves too", async () => {
+    const instants = new SendInstants();
+    const refused = await sendAttempt(job, info, {
+      allowPrivate: false,
+      instants,
+      acquire: () => ({ refused: "full" }),
+      fetcher: async () => new Response("ok"),
+    });
+    expect(refused.ok).toBe(false);
+    const abort = new AbortController();
+    const aborted = sendAttempt(job, info, {
+      allowPrivate: false,
+      instants,
+      sendAt: Date.now() + 10_000,
+      signal: abort.signal,
+      fetcher: async () => new Response("ok"),
+    });
+    abort.abort("cancelled");
+    expect((await aborted).ok).toBe(false);
+    expect(instants.dueBy(Number.POSITIVE_INFINITY)).toBeNull();
   });
 });

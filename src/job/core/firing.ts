@@ -40,7 +40,7 @@ export function wake(state: JobState, ctx: CoreCtx): Step {
   const lost = expireLostAttempts(settled.state, ctx);
   let cur = lost.state;
   const effects = [...settled.effects, ...lost.effects];
-  const lead = ctx.leadMs ?? 0;
+  const lead = leadFor(cur, ctx.leadMs ?? 0);
   if (cur.status === "active" && cur.next_run_at !== null && cur.next_run_at <= ctx.now + lead) {
     const fired = fireDueSlots(cur, ctx);
     cur = fired.state;
@@ -179,13 +179,31 @@ function fireSlot(state: JobState, slot: number, missed: number, ctx: CoreCtx): 
 }
 
 /**
- * The earliest time this job needs to be woken (a slot `leadMs` early), or null. A job
+ * How early before its slot the job fires (pre-armed firing): `leadMs`, unless runs in
+ * progress could change what the slot does — any run under a policy other than `allow`,
+ * max_concurrency of them under `allow`. Then the slot is decided at its own instant:
+ * the overlap policy sees the runs still in flight at the slot, not those that finish
+ * within the lead (a target answering in 700 ms does not overlap an every-second job's
+ * next slot under `skip`).
+ */
+export function leadFor(state: JobState, leadMs: number): number {
+  // In progress: running or waiting for a retry (both count towards max_concurrency).
+  const inProgress = state.active.length;
+  if (leadMs === 0 || inProgress === 0) return leadMs;
+  const { overlap_policy, max_concurrency } = state.config;
+  return overlap_policy === "allow" && inProgress < max_concurrency ? leadMs : 0;
+}
+
+/**
+ * The earliest time this job needs to be woken (a slot `leadMs` early, see leadFor), or null. A job
  * whose slots would only be skipped wakes for them at most every LAZY_SKIP_MAX_MS; one
  * held back by capacity, when its wait ends.
  */
 export function wakeAt(state: JobState, leadMs = 0): number | null {
   let t =
-    state.status === "active" && state.next_run_at !== null ? state.next_run_at - leadMs : null;
+    state.status === "active" && state.next_run_at !== null
+      ? state.next_run_at - leadFor(state, leadMs)
+      : null;
   const held = capacityHeldUntil(state);
   if (t !== null && lazySkipReason(state) !== null) t = state.next_run_at! + LAZY_SKIP_MAX_MS;
   else if (t !== null && held !== null && state.next_run_at! < held) t = held;

@@ -204,6 +204,9 @@ describe("runs finishing, retrying and triggers under each policy", () => {
 
 describe("pre-armed firing (ctx.leadMs)", () => {
   const LEAD = 300;
+  /** The first run in progress of `s` answered 200 at `at`, reported at `now`. */
+  const answered = (s: JobState, at: number, now = at) =>
+    core.attemptFinished(s, s.active[0]!.run_id, 1, result(200, at), ctx(now, LEAD));
 
   it("the alarm is due leadMs before the slot", () => {
     const s = job();
@@ -212,13 +215,47 @@ describe("pre-armed firing (ctx.leadMs)", () => {
   });
 
   it("a wake-up inside the lead window fires the slot, to be sent at the slot's instant", () => {
-    const step = core.wake(job(), ctx(T0 + SEC - 250, LEAD));
+    const step = core.wake(job({ max_concurrency: 1 }), ctx(T0 + SEC - 250, LEAD));
     expect(starts(step)).toEqual([
       { type: "start_attempt", run_id: expect.any(String), attempt: 1, at: T0 + SEC },
     ]);
     expect(rows(step)[0]).toMatchObject({ scheduled_for: T0 + SEC, started_at: T0 + SEC });
     expect(step.state.next_run_at).toBe(T0 + 2 * SEC);
-    expect(core.wakeAt(step.state, LEAD)).toBe(T0 + 2 * SEC - LEAD);
+    // allow, max_concurrency 1: the run in flight could make the next slot a skip, so
+    // that slot is not decided inside its lead; once the run ends, pre-armed again.
+    expect(core.wakeAt(step.state, LEAD)).not.toBe(T0 + 2 * SEC - LEAD);
+    const done = answered(step.state, T0 + SEC + 5, T0 + SEC + 10);
+    expect(core.wakeAt(done.state, LEAD)).toBe(T0 + 2 * SEC - LEAD);
+  });
+
+  it.each(["skip", "queue", "buffer_one", "replace"] as const)(
+    "%s: a run in flight within the lead is not an overlap unless it is still in flight at the slot",
+    (policy) => {
+      const s = job({ overlap_policy: policy, max_concurrency: 3 });
+      const armed = core.wake(s, ctx(T0 + SEC - 250, LEAD));
+      // Woken inside the next slot's lead while the run is in flight: nothing is decided.
+      expect(core.wakeAt(armed.state, LEAD)).not.toBe(T0 + 2 * SEC - LEAD);
+      const early = core.wake(armed.state, ctx(T0 + 2 * SEC - 250, LEAD));
+      expect(early.effects.filter((e) => e.type !== "write_run")).toEqual([]);
+      expect(rows(early).filter((r) => r.state === "skipped")).toEqual([]);
+      // The run ends 100 ms before the slot: the slot fires, pre-armed, nothing skipped.
+      const done = answered(early.state, T0 + 2 * SEC - 100);
+      const next = core.wake(done.state, ctx(T0 + 2 * SEC - 90, LEAD));
+      expect(starts(next)).toMatchObject([{ attempt: 1, at: T0 + 2 * SEC }]);
+      expect(rows(next).filter((r) => r.state === "skipped")).toEqual([]);
+    },
+  );
+
+  it("allow below max_concurrency stays pre-armed with runs in flight", () => {
+    const s = job({ overlap_policy: "allow", max_concurrency: 2 });
+    const armed = core.wake(s, ctx(T0 + SEC - 250, LEAD));
+    expect(core.wakeAt(armed.state, LEAD)).toBe(T0 + 2 * SEC - LEAD);
+    const second = core.wake(armed.state, ctx(T0 + 2 * SEC - 250, LEAD));
+    expect(starts(second)).toMatchObject([{ at: T0 + 2 * SEC }]);
+    // Two in flight = max_concurrency: the third slot is not decided inside its lead.
+    const third = core.wake(second.state, ctx(T0 + 3 * SEC - 250, LEAD));
+    expect(starts(third)).toEqual([]);
+    expect(rows(third).filter((r) => r.state === "skipped")).toEqual([]);
   });
 
   it("a wake-up before the lead window does nothing", () => {
@@ -239,14 +276,7 @@ describe("pre-armed firing (ctx.leadMs)", () => {
 
   it("the run's start is when its first request left, not the planned instant", () => {
     const step = core.wake(job(), ctx(T0 + SEC - 250, LEAD));
-    const run = step.state.active[0]!;
-    const done = core.attemptFinished(
-      step.state,
-      run.run_id,
-      1,
-      result(200, T0 + SEC + 7),
-      ctx(T0 + SEC + 20, LEAD),
-    );
+    const done = answered(step.state, T0 + SEC + 7, T0 + SEC + 20);
     expect(rows(done)[0]).toMatchObject({ started_at: T0 + SEC + 7, fire_lag_ms: 7 });
   });
 
