@@ -71,6 +71,8 @@ export function createKeyCli(
 export function bulkKeys(
   persistTo: string,
   keysPerTenant: Record<string, number>,
+  /** `migrated`: the state is known to be migrated (no process at all when no key is asked for). */
+  options?: { migrated?: boolean },
 ): Promise<Record<string, string[]>>;
 /** A port that was free a moment ago. */
 export function freePort(): Promise<number>;

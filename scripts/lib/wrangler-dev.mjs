@@ -20,7 +20,17 @@
 // dev server does not cache misses, so a key written by the CLI is accepted at once
 // (test/e2e/harness.test.ts checks it, also across a restart).
 import { execFile, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -86,6 +96,37 @@ export async function applyMigrations(persistTo) {
   await runNode([LOCAL_STATE_SCRIPT, persistTo], "local-state.mjs (D1 migrations)");
 }
 
+/**
+ * A migrated local state, made once per set of migrations and D1 bindings and shared by
+ * every process on the machine (under the OS temp dir, named by a hash of the migration
+ * files and wrangler.toml): a fresh state is a copy of it instead of a migration run.
+ */
+let template;
+function migratedTemplate() {
+  template ??= (async () => {
+    const hash = createHash("sha256");
+    const dir = join(PROJECT_ROOT, "migrations");
+    for (const name of readdirSync(dir).sort()) {
+      hash.update(name).update(readFileSync(join(dir, name)));
+    }
+    hash.update(readFileSync(join(PROJECT_ROOT, "wrangler.toml")));
+    const path = join(tmpdir(), `crondo-state-template-${hash.digest("hex").slice(0, 16)}`);
+    if (existsSync(path)) return path;
+    const made = mkdtempSync(join(tmpdir(), "crondo-state-template-tmp-"));
+    await applyMigrations(made);
+    try {
+      renameSync(made, path); // atomic: a concurrent maker's copy is as good
+    } catch {
+      rmSync(made, { recursive: true, force: true });
+    }
+    return path;
+  })();
+  template.catch(() => {
+    template = undefined;
+  });
+  return template;
+}
+
 /** Rows of one SQL query on the local D1 database `binding` under `persistTo` (wrangler d1 execute --json). */
 export async function d1Query(persistTo, binding, sql) {
   const { stdout } = await runNode(
@@ -115,7 +156,7 @@ export async function createKeyCli(persistTo, tenant, name = "e2e", args = []) {
  * in KV), after applying the migrations — one process (scripts/lib/local-state.mjs).
  * Resolves `{ tenant: [raw keys] }`.
  */
-export async function bulkKeys(persistTo, keysPerTenant) {
+export async function bulkKeys(persistTo, keysPerTenant, { migrated = false } = {}) {
   const keys = {};
   const kv = [];
   const sql = [];
@@ -131,6 +172,7 @@ export async function bulkKeys(persistTo, keysPerTenant) {
       keys[tenant].push(key);
     }
   }
+  if (migrated && kv.length === 0) return keys; // nothing to write
   const file = join(persistTo, "bulk-keys.json");
   await writeFile(file, JSON.stringify({ sql, kv }));
   try {
@@ -329,8 +371,11 @@ export async function startCrondo(opts = {}) {
   let server;
   let keys;
   try {
+    // A fresh state starts as a copy of the migrated template; a given one is migrated
+    // (a no-op when it is up to date) with the keys' write.
+    if (ownsDir) cpSync(await migratedTemplate(), persistTo, { recursive: true });
     log("applying D1 migrations, writing API keys");
-    keys = await bulkKeys(persistTo, keysPerTenant);
+    keys = await bulkKeys(persistTo, keysPerTenant, { migrated: ownsDir });
     // A port picked free can be taken before wrangler binds it: pick again (not a given one).
     for (let attempt = 1; !server; attempt++) {
       port = opts.port ?? (await freePort());
