@@ -237,18 +237,22 @@ function previousSummaryRows(text) {
   return rows;
 }
 
+/** A previous summary row, its result marked as from an earlier run (once). */
+const earlier = ([goal, measured, result, section]) => [
+  goal,
+  measured,
+  result.endsWith(EARLIER) ? result : result + EARLIER,
+  section,
+];
+
 /** This run's rows, with what it did not measure taken from the previous summary. */
 function mergeRows(rows, previous) {
   const out = rows.map((row) => {
     const old = previous.get(row[0]);
-    if (row[1] !== "–" || !old || old[1] === "–") return row;
-    return [old[0], old[1], old[2].endsWith(EARLIER) ? old[2] : old[2] + EARLIER, old[3]];
+    return row[1] !== "–" || !old || old[1] === "–" ? row : earlier(old);
   });
   const have = new Set(rows.map((r) => r[0]));
-  for (const [goal, old] of previous) {
-    if (have.has(goal) || old[1] === "–") continue;
-    out.push([old[0], old[1], old[2].endsWith(EARLIER) ? old[2] : old[2] + EARLIER, old[3]]);
-  }
+  for (const [goal, old] of previous) if (!have.has(goal) && old[1] !== "–") out.push(earlier(old));
   return out;
 }
 

@@ -373,8 +373,12 @@ export async function startCrondo(opts = {}) {
   try {
     // A fresh state starts as a copy of the migrated template; a given one is migrated
     // (a no-op when it is up to date) with the keys' write.
+    log(
+      ownsDir
+        ? "copying a migrated state, writing API keys"
+        : "applying D1 migrations, writing API keys",
+    );
     if (ownsDir) cpSync(await migratedTemplate(), persistTo, { recursive: true });
-    log("applying D1 migrations, writing API keys");
     keys = await bulkKeys(persistTo, keysPerTenant, { migrated: ownsDir });
     // A port picked free can be taken before wrangler binds it: pick again (not a given one).
     for (let attempt = 1; !server; attempt++) {

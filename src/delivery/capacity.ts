@@ -79,8 +79,7 @@ export class SendInstants {
    */
   async afterDueSends(maxRounds = 20): Promise<void> {
     for (let round = 0; round < maxRounds; round++) {
-      const due = this.dueBy(Date.now());
-      if (due === null) return;
+      if (this.dueBy(Date.now()) === null) return;
       await new Promise((r) => setTimeout(r, 0));
     }
   }

@@ -225,7 +225,7 @@ export class HistoryWriter {
     this.unconfirmed.clear();
     this.stale = [];
     this.staleDue = Number.POSITIVE_INFINITY;
-    this.clearTimer();
+    this.armTimer(Number.POSITIVE_INFINITY);
   }
 
   /** The rows this object holds that its shard may not have yet, newest version of each. */
@@ -334,17 +334,13 @@ export class HistoryWriter {
     for (const body of messages) await queue.send(body, { contentType: "json" });
   }
 
-  /**
-   * Makes sure a flush runs by the next due time. A timer already set for an earlier
-   * instant is kept (it finds nothing due, then sets the next one): a job firing every
-   * second would otherwise clear and set a timer twice per run, which workerd charges
-   * for (scripts/bench/profile.mjs).
-   */
   private armTimer(planned: number): void {
     const at = Math.min(planned, this.staleDue);
-    if (at >= this.timerAt) return;
-    this.clearTimer();
+    if (at === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.timerAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
@@ -353,11 +349,5 @@ export class HistoryWriter {
       },
       Math.max(0, at - Date.now()),
     );
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
   }
 }
