@@ -20,6 +20,7 @@ import {
   directWorkerUrl,
   standalone,
   startBareWorker,
+  startFloorApiWorker,
 } from "./crondo-dev.mjs";
 import {
   BENCHMARKS_FILE,
@@ -92,11 +93,14 @@ async function drive({ clients, keys, total, makeRequest, expect, pids }) {
 /**
  * Runs the five operations; needs a running crondo (keys of API_TENANT) and receiver.
  * With `bare` (a bare Worker under the same harness, crondo-dev.mjs `startBareWorker`)
- * the same get and list requests are also sent to it, right after crondo's.
+ * the same get and list requests are also sent to it, right after crondo's; with
+ * `floor` (`startFloorApiWorker`: the binding calls a get or a list needs, nothing
+ * else) too, its index seeded with crondo's first page of jobs.
  */
 export async function run({
   crondo,
   bare,
+  floor,
   receiver,
   clients = 16,
   requests = 2000,
@@ -201,24 +205,29 @@ export async function run({
   } else log("user worker's own port not found: no direct rows");
   // The bare Worker under the same wrangler dev harness: the same requests (path,
   // Authorization header, clients), answered with a fixed JSON body and no bindings.
-  if (bare) {
+  const others = [];
+  if (bare) others.push({ label: "bare Worker", server: bare });
+  if (floor) others.push({ label: "bindings floor", server: floor });
+  for (const { label, server } of others.reverse()) {
     const at = ops.findIndex((o) => o.name === "list") + 1;
     ops.splice(
       at,
       0,
       {
-        name: "bare Worker: get",
-        method: "GET /v1/cron/get/{id} (bare Worker)",
+        name: `${label}: get`,
+        method: `GET /v1/cron/get/{id} (${label})`,
         expect: 200,
-        pids: bare.pids,
-        make: (_i, key) => api(bare.url, key, "GET", `/v1/cron/get/${pick(ids.length)}`),
+        pids: server.pids,
+        // The floor's index gets crondo's first page once crondo has jobs.
+        before: server === floor ? () => seedFloor(floor, base, keys[0]) : undefined,
+        make: (_i, key) => api(server.url, key, "GET", `/v1/cron/get/${pick(ids.length)}`),
       },
       {
-        name: "bare Worker: list",
-        method: "GET /v1/cron/list?limit=20 (bare Worker)",
+        name: `${label}: list`,
+        method: `GET /v1/cron/list?limit=20 (${label})`,
         expect: 200,
-        pids: bare.pids,
-        make: (_i, key) => api(bare.url, key, "GET", "/v1/cron/list?limit=20"),
+        pids: server.pids,
+        make: (_i, key) => api(server.url, key, "GET", "/v1/cron/list?limit=20"),
       },
     );
   }
@@ -229,6 +238,7 @@ export async function run({
     const opClients = op.clients ?? clients;
     const opTotal = op.total ?? requests;
     log(`${op.name}: warm-up ${warmup}, then ${opTotal} requests by ${opClients} clients`);
+    await op.before?.();
     await drive({
       clients: opClients,
       keys,
@@ -257,6 +267,7 @@ export async function run({
   const markdown = render({
     results,
     bare: Boolean(bare),
+    floor: Boolean(floor),
     info,
     command,
     clients,
@@ -269,16 +280,30 @@ export async function run({
   return { results, markdown };
 }
 
-/** crondo's p99 over the bare Worker's for `op` (get, list) of one run, or null. */
-export function bareRatio(results, op) {
+/** crondo's p99 over the bare Worker's (or `other`'s) for `op` (get, list) of one run, or null. */
+export function bareRatio(results, op, other = "bare Worker") {
   const c = results.find((r) => r.name === op);
-  const b = results.find((r) => r.name === `bare Worker: ${op}`);
+  const b = results.find((r) => r.name === `${other}: ${op}`);
   return c?.ok && b?.ok ? { crondo: c, bare: b, ratio: c.p99 / b.p99 } : null;
+}
+
+/** The floor's jobs index gets crondo's first page (same records, same sizes). */
+async function seedFloor(floor, base, key) {
+  const page = await api(base, key, "GET", "/v1/cron/list?limit=20");
+  if (page.status !== 200) throw new Error(`list for the floor's seed: ${page.status}`);
+  const rows = page.body.data.items.map(({ summary: _s, ...record }) => ({
+    cron_id: record.cron_id,
+    tenant_id: API_TENANT,
+    record: JSON.stringify(record),
+  }));
+  const res = await api(floor.url, key, "POST", "/seed", rows);
+  if (res.status !== 200) throw new Error(`floor seed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 function render({
   results,
   bare,
+  floor,
   info,
   command,
   clients,
@@ -296,7 +321,7 @@ function render({
     "",
     `${clients} clients (async loops in one Node process; each sends its next request when the previous answer has been read) against crondo under \`wrangler dev\` (local workerd, local D1/KV/DO state) on 127.0.0.1; per operation ${int(warmup)} warm-up requests (not counted), then ${int(requests)} requests. Latency: from sending until the whole response body has been read; req/s: requests ÷ the operation's wall time; CPU: wrangler dev's process group (workerd + wrangler's node process) over the operation, per request and in cores used (the client shares the same ${info.cores} cores). **Rate limit**: the per-key limit is 600/min (wrangler.toml, simulated by wrangler dev); each client uses ${KEYS_PER_CLIENT} keys of its own in turn (${clients * KEYS_PER_CLIENT} keys of one tenant), so no key comes near it — the \`other statuses\` column shows any 429.`,
     "",
-    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}`,
+    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}${floor ? " **bindings floor: get / list** (`scripts/bench/floor-api-worker.js`, same harness, `--config scripts/bench/floor-api-worker.toml`) makes only the binding calls crondo cannot do without, with crondo's own SQL: the key's D1 row (read on every request, SPEC §8) and the rate limiter, then for get one RPC to a Durable Object holding the record in memory, for list one page of the jobs index (seeded with crondo's first page) and one summary statement per history shard — what the local runtime charges for the storage a get or list must touch; crondo above it is crondo's own code." : ""}`,
     "",
     `Operations in order: **create** ${int(jobs)} jobs (\`${SCHEDULE}\`, yearly: none fires during the run; target the receiver); **get** a random one of them; **list** the first page (\`limit=20\`) of the tenant's ${int(jobs)} jobs; **trigger** one of ${TRIGGER_POOL} of them at random (each trigger also sends a request to the receiver; ${int(delivered)} of ${int(triggered)} triggered runs had arrived when the run ended); **runs.list** the first page of one of those ${TRIGGER_POOL} jobs (about ${int(triggered / TRIGGER_POOL)} runs each).`,
     "",
@@ -345,12 +370,20 @@ function render({
       const r = bareRatio(results, op);
       return r
         ? [
-            `- ${op}: crondo p99 ${f(r.crondo.p99)} ms / bare Worker p99 ${f(r.bare.p99)} ms = **${fixed(r.ratio, 2)}×** (goal ≤ 1.5×; p50 ${f(r.crondo.p50)} / ${f(r.bare.p50)} ms).`,
+            `- ${op}: crondo p99 ${f(r.crondo.p99)} ms / bare Worker p99 ${f(r.bare.p99)} ms = **${fixed(r.ratio, 2)}×** (goal ≤ 1.5×; p50 ${f(r.crondo.p50)} / ${f(r.bare.p50)} ms).${floorLine(results, op)}`,
           ]
         : [];
     }),
     "",
   ].join("\n");
+}
+
+/** crondo beside the bindings floor for `op`, as a sentence (empty without the floor). */
+function floorLine(results, op) {
+  const r = bareRatio(results, op, "bindings floor");
+  if (!r) return "";
+  const b = bareRatio(results, op);
+  return ` Bindings floor p99 ${fixed(r.bare.p99, 1)} ms (${fixed(b ? r.bare.p99 / b.bare.p99 : Number.NaN, 2)}× the bare Worker by itself): crondo is **${fixed(r.ratio, 2)}×** the floor; CPU per request crondo ${fixed(r.crondo.cpuPerReq, 2)} / floor ${fixed(r.bare.cpuPerReq, 2)} / bare ${fixed(b?.bare.cpuPerReq ?? Number.NaN, 2)} ms.`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
@@ -368,9 +401,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   await standalone({ startReceiver, keys }, async ({ startServer, receiver, track }) => {
     const crondo = await startServer();
     const bare = track(await startBareWorker({ log: console.error }));
+    const floor = track(await startFloorApiWorker({ log: console.error }));
     const { markdown } = await run({
       crondo,
       bare,
+      floor,
       receiver,
       clients,
       requests: Number(values.requests),

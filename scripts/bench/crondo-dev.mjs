@@ -25,22 +25,35 @@ export function startCrondo(opts = {}) {
   return startHarness({ tempPrefix: "crondo-bench-", readyTimeoutMs: 120_000, ...opts });
 }
 
+const here = dirname(fileURLToPath(import.meta.url));
 /** The bare Worker's configuration (scripts/bench/bare-worker.toml → bare-worker.js). */
-export const BARE_WORKER_CONFIG = join(dirname(fileURLToPath(import.meta.url)), "bare-worker.toml");
+export const BARE_WORKER_CONFIG = join(here, "bare-worker.toml");
+/** The API bindings floor (scripts/bench/floor-api-worker.toml → floor-api-worker.js). */
+export const FLOOR_API_WORKER_CONFIG = join(here, "floor-api-worker.toml");
 
-/**
- * A trivial Worker (one JSON body for every request) under the same harness and flags
- * as `startCrondo`, only `--config` pointing at bare-worker.toml: the floor of an API
- * request under local `wrangler dev` on this machine.
- */
-export function startBareWorker(opts = {}) {
+/** Another Worker under the same harness and flags as `startCrondo`: only `--config` differs. */
+function startOtherWorker(config, tempPrefix, opts) {
   return startHarness({
-    tempPrefix: "crondo-bench-bare-",
+    tempPrefix,
     readyTimeoutMs: 120_000,
     ...opts,
-    extraArgs: ["--config", BARE_WORKER_CONFIG, ...(opts.extraArgs ?? [])],
+    extraArgs: ["--config", config, ...(opts.extraArgs ?? [])],
   });
 }
+
+/**
+ * A trivial Worker (one JSON body for every request): the floor of an API request
+ * under local `wrangler dev` on this machine.
+ */
+export const startBareWorker = (opts = {}) =>
+  startOtherWorker(BARE_WORKER_CONFIG, "crondo-bench-bare-", opts);
+
+/**
+ * The binding calls a get or a list cannot do without and nothing else (D1 key row,
+ * rate limiter, the job's Durable Object / the index page and shard summaries).
+ */
+export const startFloorApiWorker = (opts = {}) =>
+  startOtherWorker(FLOOR_API_WORKER_CONFIG, "crondo-bench-floor-api-", opts);
 
 let clockTicks;
 /** Clock ticks per second of /proc/<pid>/stat times (`getconf CLK_TCK`, 100 on Linux). */

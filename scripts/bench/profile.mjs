@@ -7,7 +7,7 @@
 //
 //   node scripts/bench/profile.mjs [--jobs 100] [--warmup 15] [--seconds 15] [--top 40]
 //                                  [--out profile.cpuprofile] [--var NAME=value …]
-//                                  [--cpu-only]
+//                                  [--cpu-only] [--api get|list [--clients 16]]
 //
 // First a window without the profiler: CPU per delivery by process from /proc (what
 // `--only cpu` of the benchmark measures), then the profiled window (the profiler
@@ -17,6 +17,9 @@
 // Time outside JavaScript (workerd's own C++: storage, sockets, the HTTP stack) shows as
 // "(program)" / "(garbage collector)" or is not sampled at all; /proc accounting
 // (cpu.mjs) covers it.
+// --api get|list: the API path instead of firing — --jobs yearly jobs (never firing),
+// then --clients loops of GET /v1/cron/get/{random job} (or /v1/cron/list?limit=20),
+// several keys each; CPU per request, then the profile of the same load.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { api, cpuDelta, cpuSnapshot, pool, standalone } from "./crondo-dev.mjs";
@@ -32,6 +35,8 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     var: { type: "string", multiple: true, default: [] },
     "cpu-only": { type: "boolean", default: false },
+    api: { type: "string" },
+    clients: { type: "string", default: "16" },
   },
 });
 const vars = Object.fromEntries(
@@ -130,8 +135,34 @@ function summarize(profile) {
   return { byFunction, byFile, total };
 }
 
+/** API load while `until()` is true: `clients` loops of one request each; returns a count. */
+function apiLoad(crondo, keys, ids, clients) {
+  let stop = false;
+  let done = 0;
+  const path = () =>
+    args.api === "list"
+      ? "/v1/cron/list?limit=20"
+      : `/v1/cron/get/${ids[Math.floor(Math.random() * ids.length)]}`;
+  const loops = Array.from({ length: clients }, async (_, c) => {
+    for (let j = 0; !stop; j++) {
+      const res = await api(crondo.url, keys[(c * 4 + (j % 4)) % keys.length], "GET", path());
+      if (res.status !== 200)
+        throw new Error(`${path()}: ${res.status} ${JSON.stringify(res.body)}`);
+      done++;
+    }
+  });
+  return {
+    count: () => done,
+    stop: async () => {
+      stop = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+const CLIENTS = Number(args.clients);
 await standalone(
-  { startReceiver, keys: { [TENANT]: 8 }, vars },
+  { startReceiver, keys: { [TENANT]: Math.max(8, CLIENTS * 4) }, vars },
   async ({ startServer, receiver }) => {
     const crondo = await startServer();
     const keys = crondo.keys[TENANT];
@@ -139,38 +170,47 @@ await standalone(
     await pool(N, 8, async (i) => {
       const res = await api(crondo.url, keys[i % keys.length], "POST", "/v1/cron/create", {
         name: `profile-${i}`,
-        schedule: "* * * * * *",
+        schedule: args.api ? "0 0 1 1 *" : "* * * * * *",
         url: `${receiver.url}/crondo/${i}`,
       });
       if (res.status !== 201)
         throw new Error(`create ${i}: ${res.status} ${JSON.stringify(res.body)}`);
       ids.push(res.body.data.cron_id);
     });
-    console.error(`${ids.length} jobs firing every second; warm-up ${args.warmup} s`);
+    // What is counted: deliveries at the receiver, or API requests answered.
+    const load = args.api ? apiLoad(crondo, keys, ids, CLIENTS) : null;
+    const count = load ? load.count : () => receiver.records.length;
+    const unit = load ? `${args.api} request` : "delivery";
+    console.error(
+      load
+        ? `${ids.length} jobs; ${CLIENTS} clients of ${args.api}; warm-up ${args.warmup} s`
+        : `${ids.length} jobs firing every second; warm-up ${args.warmup} s`,
+    );
     await sleep(Number(args.warmup) * 1000);
 
     const c0 = cpuSnapshot(crondo.pids());
-    const r0 = receiver.records.length;
+    const r0 = count();
     await sleep(Number(args.seconds) * 1000);
     const cpu = cpuDelta(c0, cpuSnapshot(crondo.pids()));
-    const n0 = receiver.records.length - r0;
+    const n0 = count() - r0;
     const split = Object.entries(cpu.byName)
       .sort((a, b) => b[1] - a[1])
       .map(([name, ms]) => `${name} ${fixed(ms / Math.max(1, n0), 2)}`)
       .join(" + ");
     console.log(
-      `no profiler: ${int(n0)} deliveries in ${args.seconds} s; CPU per delivery ${fixed(cpu.total / Math.max(1, n0), 2)} ms = ${split}${Object.keys(vars).length ? ` (vars ${JSON.stringify(vars)})` : ""}`,
+      `no profiler: ${int(n0)} × ${unit} in ${args.seconds} s; CPU per ${unit} ${fixed(cpu.total / Math.max(1, n0), 2)} ms = ${split}${Object.keys(vars).length ? ` (vars ${JSON.stringify(vars)})` : ""}`,
     );
-    if (args["cpu-only"]) return;
+    if (args["cpu-only"]) return load?.stop();
 
     const cdp = await inspector(crondo.inspectorPort);
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-    const from = receiver.records.length;
+    const from = count();
     await cdp.send("Profiler.start");
     await sleep(Number(args.seconds) * 1000);
     const { profile } = await cdp.send("Profiler.stop");
-    const deliveries = receiver.records.length - from;
+    const deliveries = count() - from;
+    await load?.stop();
     cdp.close();
     if (args.out) writeFileSync(args.out, JSON.stringify(profile));
 
@@ -180,15 +220,15 @@ await standalone(
       .filter(([k]) => k.startsWith("(idle)"))
       .reduce((s, [, v]) => s + v.self, 0);
     console.log(
-      `\n${int(deliveries)} deliveries in ${args.seconds} s; sampled ${fixed(total / 1000, 0)} ms, of which idle ${fixed(idle / 1000, 0)} ms; busy ${per(total - idle)} ms per delivery\n`,
+      `\n${int(deliveries)} × ${unit} in ${args.seconds} s; sampled ${fixed(total / 1000, 0)} ms, of which idle ${fixed(idle / 1000, 0)} ms; busy ${per(total - idle)} ms per ${unit}\n`,
     );
     const top = Number(args.top);
-    console.log("by file (self, ms per delivery):");
+    console.log(`by file (self, ms per ${unit}):`);
     for (const [file, us] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, top)) {
       if (file === "(idle)") continue;
       console.log(`  ${per(us).padStart(7)}  ${file}`);
     }
-    console.log("\nby function (self / inclusive, ms per delivery):");
+    console.log(`\nby function (self / inclusive, ms per ${unit}):`);
     for (const [k, v] of [...byFunction].sort((a, b) => b[1].self - a[1].self).slice(0, top)) {
       console.log(`  ${per(v.self).padStart(7)} / ${per(v.total).padStart(7)}  ${k}`);
     }

@@ -3,7 +3,7 @@ import { sha256Hex } from "../lib/crypto";
 import { keyStorageName } from "../lib/key-names.mjs";
 import { type KeyRecord, parseKeyRecord } from "../lib/key-record.mjs";
 import { log } from "../lib/log";
-import { Throttle } from "../lib/throttle";
+import { RecentValues, Throttle } from "../lib/throttle";
 import { MINUTE } from "../lib/time";
 import { keyState, touchKey } from "../store/api-keys";
 import type { AppContext, AppEnv } from "./context";
@@ -17,8 +17,32 @@ const unauthorized = (message: string) =>
 const usage = new Throttle(MINUTE);
 
 /**
+ * KV records read in this isolate, kept as long as a KV read may serve a cached record
+ * anyway (60 s): the record only says who the key is, and never changes; what refuses a
+ * key is its D1 row, read on every request. A missing record is not remembered (a key
+ * just created works on its first request).
+ */
+const records = new RecentValues<KeyRecord>(MINUTE);
+
+/** The key's KV record (parsed; null when missing or unparseable), or the one read lately. */
+async function keyRecord(kv: KVNamespace, hash: string, now: number): Promise<KeyRecord | null> {
+  const known = records.get(hash, now);
+  if (known) return known;
+  const raw = await kv.get(keyStorageName(hash));
+  let record: KeyRecord | null = null;
+  try {
+    record = raw === null ? null : parseKeyRecord(JSON.parse(raw));
+  } catch {
+    record = null;
+  }
+  if (record) records.set(hash, record, now);
+  return record;
+}
+
+/**
  * Bearer auth (SPEC §8). Two reads, at once: KV says who the key is (tenant, name,
- * scopes: the record the CLI wrote), D1 says whether it may still be used. KV is
+ * scopes: the record the CLI wrote; kept in the isolate for as long as KV may serve it
+ * stale anyway), D1 says whether it may still be used — read on every request. KV is
  * eventually consistent (a read may be served from a cache for up to 60 s), so the
  * refusal of a revoked or expired key comes from D1, strongly consistent: revocation
  * takes effect on the very next request. Raw keys are never stored, only their SHA-256.
@@ -31,19 +55,13 @@ export const bearerAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const hash = await sha256Hex(m[1]!);
   // A failed lookup is our failure (500, retryable), not the caller's: a valid key must
   // never read as "invalid" because KV or D1 was slow or down. Unparseable records are invalid.
-  const [raw, state] = await Promise.all([
-    c.env.KEYS.get(keyStorageName(hash)),
+  const now = Date.now();
+  const [record, state] = await Promise.all([
+    keyRecord(c.env.KEYS, hash, now),
     keyState(c.env.DB, hash),
   ]);
-  let record: KeyRecord | null = null;
-  try {
-    record = raw === null ? null : parseKeyRecord(JSON.parse(raw));
-  } catch {
-    record = null;
-  }
   if (!record) throw unauthorized("invalid API key");
   if (state?.revoked_at != null) throw unauthorized("this API key has been revoked");
-  const now = Date.now();
   // The row's expiry is the truth; the record's (the same value, written by the same
   // command) also refuses a key whose row was never written.
   const expiresAt = [state?.expires_at, record.expires_at ? Date.parse(record.expires_at) : null];

@@ -24,7 +24,7 @@ import type {
 } from "../api/schemas";
 import type { CronRecord, CronRun } from "../job/record";
 import type { JobStats } from "../job/stats";
-import type { JobStatus, RunState, RunTrigger } from "../job/types";
+import type { JobStatus, RunState } from "../job/types";
 
 export type {
   HttpMethod,

@@ -22,3 +22,31 @@ export class Throttle {
     return true;
   }
 }
+
+/**
+ * Values remembered for `ttlMs` in memory (one isolate), bounded like Throttle: when
+ * full, the oldest entries go first. For what may be served that stale anyway — the
+ * API key's KV record, which a KV read may already serve from a cache for 60 s.
+ */
+export class RecentValues<V> {
+  private readonly values = new Map<string, { value: V; at: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(key: string, now: number): V | undefined {
+    const hit = this.values.get(key);
+    if (hit === undefined) return undefined;
+    if (now - hit.at < this.ttlMs) return hit.value;
+    this.values.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: V, now: number): void {
+    this.values.delete(key);
+    if (this.values.size >= this.maxEntries) this.values.delete(this.values.keys().next().value!);
+    this.values.set(key, { value, at: now });
+  }
+}

@@ -195,7 +195,7 @@ export class JobObject extends DurableObject<Env> {
 
   async pause(tenantId: string, by: ChangeBy): Promise<Outcome<CronRecord>> {
     const job = await this.current(tenantId);
-    return job ? this.mutate(job, core.pause(job, Date.now()), by, "pause") : notFound();
+    return job ? this.mutate(job, core.pause(job, this.coreCtx()), by, "pause") : notFound();
   }
 
   async resume(tenantId: string, by: ChangeBy): Promise<Outcome<CronRecord>> {

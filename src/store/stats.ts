@@ -30,10 +30,11 @@ export async function jobStats(
 }
 
 /**
- * Succeeded and failed among each job's last `window` runs, for a page of jobs in ONE
- * D1 round trip: a batch of one index-backed (runs_by_job) query per job, so it reads at
- * most `window` rows of each job however long its history. (Not one UNION ALL: D1 allows
- * only a few terms in a compound SELECT.)
+ * Succeeded and failed among each job's last `window` runs, for a page of jobs: one
+ * statement per shard. For each job of the page (json_each of the ids) a correlated
+ * subquery reads that job's newest `window` runs through runs_by_job, so it reads at most
+ * `window` rows of each job however long its history, and packs its three counts into
+ * one JSON array (a scalar subquery yields one value).
  */
 export async function recentRuns(
   shards: readonly Shard[],
@@ -54,6 +55,13 @@ export async function recentRuns(
   return out;
 }
 
+export const RECENT_RUNS = `SELECT j.value AS cron_id,
+    (SELECT json_array(COUNT(*), coalesce(SUM(state = 'succeeded'), 0),
+        coalesce(SUM(state = 'failed'), 0))
+      FROM (SELECT state FROM runs WHERE cron_id = j.value ORDER BY run_id DESC LIMIT ?1)
+    ) AS counts
+  FROM json_each(?2) AS j`;
+
 async function recentRunsIn(
   db: D1Database,
   cronIds: readonly string[],
@@ -61,15 +69,14 @@ async function recentRunsIn(
 ): Promise<Map<string, RecentRuns>> {
   const out = new Map<string, RecentRuns>();
   if (cronIds.length === 0) return out;
-  const sql = `SELECT COUNT(*) AS runs, coalesce(SUM(state = 'succeeded'), 0) AS succeeded,
-      coalesce(SUM(state = 'failed'), 0) AS failed
-    FROM (SELECT state FROM runs WHERE cron_id = ? ORDER BY run_id DESC LIMIT ?)`;
-  const results = await db.batch<RecentRuns>(
-    cronIds.map((id) => db.prepare(sql).bind(id, Math.trunc(window))),
-  );
-  cronIds.forEach((id, i) => {
-    const r = results[i]?.results[0];
-    out.set(id, { runs: r?.runs ?? 0, succeeded: r?.succeeded ?? 0, failed: r?.failed ?? 0 });
-  });
+  const { results } = await db
+    .prepare(RECENT_RUNS)
+    .bind(Math.trunc(window), JSON.stringify(cronIds))
+    .all<{ cron_id: string; counts: string }>();
+  for (const id of cronIds) out.set(id, { runs: 0, succeeded: 0, failed: 0 });
+  for (const r of results) {
+    const [runs, succeeded, failed] = JSON.parse(r.counts) as [number, number, number];
+    out.set(r.cron_id, { runs, succeeded, failed });
+  }
   return out;
 }

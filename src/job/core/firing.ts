@@ -12,16 +12,10 @@ import {
   skipMessage,
   slotDecision,
 } from "./decision";
+import { pause } from "./job";
 import { startLanes } from "./lanes";
-import {
-  cancelRuns,
-  expireLostAttempts,
-  overlapping,
-  skippedRow,
-  startDueRetries,
-  startRun,
-} from "./runs";
-import { type CoreCtx, computeStatus, type Effect, rowOf, type Step } from "./step";
+import { cancelRuns, expireLostAttempts, skippedRow, startDueRetries, startRun } from "./runs";
+import { type CoreCtx, computeStatus, type Effect, rowOf, type Step, unchanged } from "./step";
 
 /** An alarm handler may run 15 minutes; the shell never holds one that long. */
 export const MAX_ALARM_HOLD_MS = 10 * 60_000;
@@ -52,6 +46,25 @@ export function wake(state: JobState, ctx: CoreCtx): Step {
     state: lanes.state,
     effects: [...effects, ...retries.effects, ...lanes.effects],
   });
+}
+
+/**
+ * cron.pause (SPEC §3). A slot that came due before the pause but that no wake-up has
+ * decided yet (its alarm is late: a busy isolate) is decided first, exactly as that
+ * wake-up would have — started, queued or skipped per the policies —, so that every
+ * slot that came due while the job was active has its run or its count.
+ */
+export function pauseDue(state: JobState, ctx: CoreCtx): Step {
+  if (state.status !== "active") return unchanged(state);
+  const settled = settleSkippedSlots(state, ctx);
+  let cur = settled.state;
+  const effects = [...settled.effects];
+  if (cur.status === "active" && cur.next_run_at !== null && cur.next_run_at <= ctx.now) {
+    const fired = fireDueSlots(cur, ctx);
+    cur = fired.state;
+    effects.push(...fired.effects);
+  }
+  return { state: pause(cur, ctx.now).state, effects };
 }
 
 /**

@@ -5,8 +5,8 @@
 // calls these, performs the effects and saves. The events that can pause or complete
 // a job are exported `evented`: their job.paused / job.completed notifications follow.
 import { settleSkippedSlots as settle } from "./decision";
-import { wake as wakeRaw } from "./firing";
-import { pause as pauseRaw, update as updateRaw } from "./job";
+import { pauseDue, wake as wakeRaw } from "./firing";
+import { update as updateRaw } from "./job";
 import { attemptFinished as finishedRaw, recover as recoverRaw } from "./lanes";
 import { evented } from "./notify";
 
@@ -49,5 +49,5 @@ export const wake = evented(wakeRaw);
 export const attemptFinished = evented(finishedRaw);
 export const recover = evented(recoverRaw);
 export const settleSkippedSlots = evented(settle);
-export const pause = evented(pauseRaw);
+export const pause = evented(pauseDue);
 export const update = evented(updateRaw);

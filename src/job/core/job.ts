@@ -1,6 +1,6 @@
 // Job events: creation, pause, resume and update. Each returns a Step like every
 // other event of the core (no effects of their own: the shell saves the state).
-import { scheduleOf } from "../slots";
+import { dueSlots, scheduleOf } from "../slots";
 import type { JobConfig, JobState, PausedReason } from "../types";
 import { computeStatus, type Step, unchanged } from "./step";
 
@@ -44,10 +44,23 @@ export function createJob(init: NewJob, now: number): Step {
 }
 
 /**
- * The job paused, for `reason`: no new slots; the missed slots run_all had still to catch
- * up are dropped too. Runs in progress, queued slots and replays go on.
+ * The job paused, for `reason`: no new slots, and the missed slots run_all had still to
+ * catch up do not run. Runs in progress, queued slots and replays go on. Nothing that
+ * came due while the job was active goes unaccounted for: the slots of the dropped
+ * catch-up lanes, any slot still undecided (an alarm running late when an attempt's
+ * failure pauses the job; cron.pause decides them first, see pauseDue) and the slots
+ * already carried are counted in the missed_slots of the next run from the schedule,
+ * after a resume (SPEC §5).
  */
 export function paused(state: JobState, reason: PausedReason, now: number): JobState {
+  const lanes = state.catchups.reduce((n, lane) => n + lane.remaining + lane.missed, 0);
+  const overdue =
+    state.config.schedule !== null &&
+    state.next_slot !== null &&
+    state.next_run_at !== null &&
+    state.next_run_at <= now
+      ? dueSlots(state, state.next_slot, now, -Infinity).total
+      : 0;
   return {
     ...state,
     status: "paused",
@@ -55,7 +68,7 @@ export function paused(state: JobState, reason: PausedReason, now: number): JobS
     next_run_at: null,
     next_slot: null,
     catchups: [],
-    pending_missed: 0,
+    pending_missed: state.pending_missed + lanes + overdue,
     updated_at: now,
   };
 }

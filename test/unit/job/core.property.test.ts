@@ -278,7 +278,7 @@ describe("core properties", () => {
                 break;
               case "pause":
                 settle();
-                apply(core.pause(s, now));
+                apply(core.pause(s, ctx()));
                 break;
               case "resume":
                 apply(core.resume(s, now));

@@ -91,7 +91,7 @@ describe("wake: slots", () => {
   });
 
   it("never fires for a paused or completed job", () => {
-    const paused = core.pause(job(), T0).state;
+    const paused = core.pause(job(), ctx(T0)).state;
     expect(core.wake(paused, ctx(T0 + 5 * MIN)).effects).toEqual([]);
   });
 });
@@ -328,7 +328,7 @@ describe("max_runs, one-shots, triggers", () => {
   });
 
   it("trigger starts a manual run now, also when paused or completed", () => {
-    const paused = core.pause(job(), T0).state;
+    const paused = core.pause(job(), ctx(T0)).state;
     const t = core.trigger(paused, ctx(T0 + 10));
     expect(rows(t)[0]).toMatchObject({
       trigger: "manual",
@@ -344,15 +344,51 @@ describe("max_runs, one-shots, triggers", () => {
 
 describe("pause, resume, update", () => {
   it("resume computes from now: paused slots are not caught up", () => {
-    const paused = core.pause(job(), T0).state;
+    const paused = core.pause(job(), ctx(T0)).state;
     const resumed = core.resume(paused, T0 + 30 * MIN + 1).state;
     expect(resumed).toMatchObject({ status: "active", next_run_at: T0 + 31 * MIN });
     expect(rows(core.wake(resumed, ctx(T0 + 31 * MIN)))[0]!.missed_slots).toBe(0);
   });
 
+  it("a pause while the alarm is late decides the slots that came due first", () => {
+    // Every minute; the alarm for T0+1m has not fired yet at T0+2m+10s.
+    const late = core.pause(job(), ctx(T0 + 2 * MIN + 10_000));
+    expect(rows(late)).toMatchObject([
+      { trigger: "schedule", scheduled_for: T0 + 2 * MIN, state: "running", missed_slots: 1 },
+    ]);
+    expect(starts(late)).toHaveLength(1);
+    expect(late.state).toMatchObject({ status: "paused", next_run_at: null, pending_missed: 0 });
+    // Under skip with a run in progress, the due slot is recorded skipped, with its reason.
+    const busy = core.wake(job({ overlap_policy: "skip" }), ctx(T0 + MIN)).state;
+    const skipped = core.pause(busy, ctx(T0 + 2 * MIN + 5));
+    expect(rows(skipped)).toMatchObject([
+      { scheduled_for: T0 + 2 * MIN, state: "skipped", skip_reason: "overlap" },
+    ]);
+    expect(starts(skipped)).toEqual([]);
+    // Nothing due: a plain pause.
+    expect(core.pause(job(), ctx(T0 + 30_000)).effects).toEqual([]);
+  });
+
+  it("slots counted but not yet reported stay counted across a pause", () => {
+    // misfire skip: after a gap none runs; the next on-time run counts them (SPEC §5).
+    let s = core.wake(job({ misfire_policy: "skip" }), ctx(T0 + 3 * MIN + 1000)).state;
+    expect(s.pending_missed).toBe(3);
+    // Paused by an update while the next slot's alarm is late: that slot is counted too.
+    s = core.update(s, { enabled: false }, T0 + 4 * MIN + 5).state;
+    expect(s.pending_missed).toBe(4);
+    s = core.resume(s, T0 + 10 * MIN + 1).state;
+    expect(rows(core.wake(s, ctx(T0 + 11 * MIN)))[0]!.missed_slots).toBe(4);
+    // The run_all catch-up lane dropped by a pause: its slots are counted.
+    const down = core.wake(job({ misfire_policy: "run_all" }), ctx(T0 + 4 * MIN + 1000)).state;
+    const lane = down.catchups[0]!;
+    const paused = core.pause(down, ctx(T0 + 4 * MIN + 2000)).state;
+    expect(paused.catchups).toEqual([]);
+    expect(paused.pending_missed).toBe(lane.remaining + lane.missed);
+  });
+
   it("a one-shot whose run_at passed while paused fires once, now", () => {
     const at = T0 + MIN;
-    const paused = core.pause(job({ schedule: null, run_at: at }), T0).state;
+    const paused = core.pause(job({ schedule: null, run_at: at }), ctx(T0)).state;
     const resumed = core.resume(paused, T0 + 10 * MIN).state;
     expect(resumed.next_run_at).toBe(at);
     const step = core.wake(resumed, ctx(T0 + 10 * MIN));
@@ -418,8 +454,8 @@ describe("wakeAt", () => {
       ctx(T0 + MIN + 1, 0.5),
     );
     expect(core.wakeAt(failed.state)).toBe(T0 + MIN + 1 + 1000);
-    const paused = core.pause(failed.state, T0 + MIN + 2).state;
+    const paused = core.pause(failed.state, ctx(T0 + MIN + 2)).state;
     expect(core.wakeAt(paused)).toBe(T0 + MIN + 1 + 1000); // retries continue while paused
-    expect(core.wakeAt(core.pause(job(), T0).state)).toBeNull();
+    expect(core.wakeAt(core.pause(job(), ctx(T0)).state)).toBeNull();
   });
 });

@@ -156,7 +156,7 @@ describe("history writes of a job object", () => {
     const h = new Harness(everySecond(), T0);
     h.fire(10);
     h.sent.length = 0;
-    h.commit(core.pause(h.state, h.now));
+    h.commit(core.pause(h.state, ctx(h.now)));
     expect(h.sent).toHaveLength(1);
     expect(h.sent[0]!.index!.status).toBe("paused");
     h.commit(core.resume(h.state, h.now + 1));
@@ -202,7 +202,7 @@ describe("history writes of a job object", () => {
     const h = new Harness(everySecond(), T0);
     const config = h.state.config;
     for (let i = 0; i < 3; i++) h.fire(10, i === 1 ? 500 : 200);
-    h.commit(core.pause(h.state, h.now));
+    h.commit(core.pause(h.state, ctx(h.now)));
     expect(h.state.config).toBe(config);
     expect(core.update(h.state, { name: "x" }, h.now).state.config).not.toBe(config);
   });

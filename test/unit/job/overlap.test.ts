@@ -196,7 +196,7 @@ describe("runs finishing, retrying and triggers under each policy", () => {
 
   it.each(OVERLAP_POLICIES)("%s: pause stops slots; the run in progress goes on", (policy) => {
     const { s } = afterSlots(policy, 1);
-    const paused = core.pause(s, T0 + 1500).state;
+    const paused = core.pause(s, ctx(T0 + 1500)).state;
     expect(core.wake(paused, ctx(T0 + 5 * SEC)).effects).toEqual([]);
     expect(paused.active).toHaveLength(1);
   });

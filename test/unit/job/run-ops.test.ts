@@ -78,7 +78,7 @@ describe("replay (one run)", () => {
   });
 
   it("works on a paused job", () => {
-    const s = core.pause(job(), T0).state;
+    const s = core.pause(job(), ctx(T0)).state;
     const step = core.replay(s, finishedRow(), ctx(T0 + 1));
     expect(step.row.state).toBe("running");
     expect(step.state.status).toBe("paused");
@@ -128,7 +128,7 @@ describe("replayMany (bulk replay)", () => {
   });
 
   it("goes on while the job is paused, beside the job's own runs", () => {
-    const s = core.pause(job(), T0).state;
+    const s = core.pause(job(), ctx(T0)).state;
     const step = core.replayMany(s, originals, ctx(T0));
     expect(starts(step)).toHaveLength(1);
     const t = core.trigger(step.state, ctx(T0 + 1));
@@ -251,10 +251,10 @@ describe("pause_after_failures and paused_reason", () => {
   });
 
   it("a pause call says manual, as do create and update with enabled false", () => {
-    expect(core.pause(job(), T0).state.paused_reason).toBe("manual");
+    expect(core.pause(job(), ctx(T0)).state.paused_reason).toBe("manual");
     expect(job({}, false).paused_reason).toBe("manual");
     expect(core.update(job(), { enabled: false }, T0).state.paused_reason).toBe("manual");
-    const back = core.update(core.pause(job(), T0).state, { enabled: true }, T0 + 1).state;
+    const back = core.update(core.pause(job(), ctx(T0)).state, { enabled: true }, T0 + 1).state;
     expect(back).toMatchObject({ status: "active", paused_reason: null });
   });
 });
@@ -320,7 +320,7 @@ describe("notifications (the events a job sends)", () => {
   });
 
   it("job.paused on a pause call, job.completed when a one-shot has run", () => {
-    expect(notified(core.pause(withNotify(ALL), T0))).toEqual(["job.paused"]);
+    expect(notified(core.pause(withNotify(ALL), ctx(T0)))).toEqual(["job.paused"]);
     const once = newJob(T0, {
       schedule: null,
       run_at: T0 + SEC,
@@ -415,7 +415,7 @@ describe("audit entries", () => {
 
   it("pause shows the status change; an automatic pause is the system's", () => {
     const before = job({ pause_after_failures: 1 });
-    const paused = core.pause(before, T0).state;
+    const paused = core.pause(before, ctx(T0)).state;
     expect(auditEntry("pause", before, paused, by, T0).changes).toMatchObject({
       status: { from: "active", to: "paused" },
       enabled: { from: true, to: false },

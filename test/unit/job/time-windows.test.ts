@@ -247,7 +247,7 @@ describe("misfire policies (SPEC §5, §10)", () => {
 
   it("pause drops the catch-up lane", () => {
     const step = downFor("run_all", 5);
-    const paused = core.pause(step.state, T0 + 5500).state;
+    const paused = core.pause(step.state, ctx(T0 + 5500)).state;
     expect(paused.catchups).toEqual([]);
     const run = paused.active[0]!;
     const done = core.attemptFinished(paused, run.run_id, 1, ok(T0 + 6 * SEC), ctx(T0 + 6 * SEC));
@@ -315,7 +315,7 @@ describe("backfill lanes", () => {
   it("waits for room under max_concurrency, and runs while the job is paused", () => {
     let s = job({ max_concurrency: 1 });
     s = core.wake(s, ctx(T0 + SEC)).state; // a scheduled run in progress
-    s = core.pause(s, T0 + 1100).state;
+    s = core.pause(s, ctx(T0 + 1100)).state;
     const slots = core.backfillSlots(s, from, to) as { count: number; first: number; last: number };
     const step = core.backfill(s, "bf_2", slots, ctx(T0 + 1200));
     expect(starts(step)).toEqual([]);
