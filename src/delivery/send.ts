@@ -134,18 +134,35 @@ export async function sendAttempt(
     return notSent(`could not build the request: ${e instanceof Error ? e.message : String(e)}`);
   }
   const token = opts.instants?.wait(sendAt);
+  // Registered while it waits for its instant: work after responses waits for it
+  // (capacity.ts SendInstants); it leaves once its request has left, or never will.
   const left = () => {
     if (token !== undefined) opts.instants?.sent(token);
   };
-  if (!(await waitUntil(sendAt, opts.signal))) {
-    left();
-    return notSent(abortReason(opts.signal));
+  try {
+    if (!(await waitUntil(sendAt, opts.signal))) return notSent(abortReason(opts.signal));
+    const place = opts.acquire?.() ?? { release: () => {} };
+    if ("refused" in place) return notSent(place.refused);
+    try {
+      return await deliver(job, request, opts, left);
+    } finally {
+      place.release();
+    }
+  } finally {
+    left(); // also when the URL guard refused it before any request left
   }
-  const place = opts.acquire?.() ?? { release: () => {} };
-  if ("refused" in place) {
-    left();
-    return notSent(place.refused);
-  }
+}
+
+/**
+ * The request at its instant, redirects followed by hand (each hop through the URL
+ * guard), bounded by the job's timeout; `left` is called as soon as it has gone out.
+ */
+async function deliver(
+  job: DeliveryJob,
+  request: Awaited<ReturnType<typeof buildRequest>>,
+  opts: SendOptions,
+  left: () => void,
+): Promise<AttemptResult> {
   const started_at = Date.now();
   const timeoutMs = job.config.timeout_seconds * 1000;
   const controller = new AbortController();
@@ -213,10 +230,8 @@ export async function sendAttempt(
     if (controller.signal.aborted) return failed(abortReason(opts.signal));
     return failed(`network error: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    left(); // also when the URL guard refused it before any request left
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
-    place.release();
   }
 }
 
