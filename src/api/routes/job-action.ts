@@ -10,7 +10,12 @@ import { actionSchema } from "../schemas";
 
 export function jobActionRoute(
   action: "pause" | "resume" | "trigger",
-  doc: { summary: string; response: z.ZodType; examples?: Record<string, unknown> },
+  doc: {
+    summary: string;
+    description?: string;
+    response: z.ZodType;
+    examples?: Record<string, unknown>;
+  },
 ) {
   return defineRoute({
     operation: `cron.${action}`,

@@ -100,7 +100,10 @@ const thenLanes = (step: Step, ctx: CoreCtx): Step => {
   return { state: lanes.state, effects: [...step.effects, ...lanes.effects] };
 };
 
-/** An attempt reported its result; a run that ended lets a lane go on. */
+/**
+ * An attempt reported its result; a run that ended lets a lane go on. The report of an
+ * attempt no longer in flight (declared lost, cancelled, superseded) changes nothing.
+ */
 export function attemptFinished(
   state: JobState,
   run_id: string,
@@ -109,7 +112,9 @@ export function attemptFinished(
   ctx: CoreCtx,
 ): Step {
   const settled = settleSkippedSlots(state, ctx);
-  const step = thenLanes(finished(settled.state, run_id, attempt, result, ctx), ctx);
+  const done = finished(settled.state, run_id, attempt, result, ctx);
+  if (done.state === settled.state) return settled;
+  const step = thenLanes(done, ctx);
   return { state: step.state, effects: [...settled.effects, ...step.effects] };
 }
 

@@ -137,9 +137,10 @@ describe("slot accounting (property)", () => {
               case "resume":
                 if (s.status === "paused") {
                   apply(core.resume(s, now));
-                  activeSince = now;
-                  // Resume computes from now (SPEC §3): the first slot after it.
-                  expect(s.next_slot).toBe((Math.floor(now / period) + 1) * period);
+                  // Resume computes from now (SPEC §3): the first slot after it — or after
+                  // a slot pre-armed before the pause, which has its run already.
+                  activeSince = Math.max(now, s.last_slot ?? now);
+                  expect(s.next_slot).toBe((Math.floor(activeSince / period) + 1) * period);
                 }
                 break;
               case "capacity":

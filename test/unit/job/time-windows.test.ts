@@ -270,6 +270,26 @@ describe("backfill lanes", () => {
     expect(core.backfillSlots(s, T0 - 2 * 3600 * SEC, T0).count).toBe(core.MAX_BACKFILL_SLOTS + 1);
   });
 
+  it("a stale attempt report changes nothing, even with a lane waiting for room", () => {
+    // A manual run fills max_concurrency 1; the backfill waits; an update makes room.
+    let s = core.trigger(job({ max_concurrency: 1 }), ctx(T0)).state;
+    const manual = s.active[0]!;
+    const slots = core.backfillSlots(s, from, to) as { count: number; first: number; last: number };
+    s = core.backfill(s, "bf_1", slots, ctx(T0)).state;
+    expect(s.active.filter((r) => r.lane === "backfill")).toEqual([]);
+    s = core.update(s, { max_concurrency: 2 }, T0 + 1).state;
+    // The report of an attempt that is not in flight (attempt 2 never started).
+    const stale = core.attemptFinished(s, manual.run_id, 2, result(200, T0 + 2), ctx(T0 + 2));
+    expect(stale.effects).toEqual([]);
+    expect(stale.state).toBe(s);
+    // The next event that can start a lane does.
+    const next = core.attemptFinished(s, manual.run_id, 1, result(200, T0 + 3), ctx(T0 + 3));
+    expect(rows(next).map((r) => [r.trigger, r.state])).toEqual([
+      ["manual", "succeeded"],
+      ["backfill", "running"],
+    ]);
+  });
+
   it("30 slots, one run at a time in slot order, trigger backfill, beside the scheduled runs", () => {
     let s = job({ max_concurrency: 3 });
     const slots = core.backfillSlots(s, from, to) as { count: number; first: number; last: number };
