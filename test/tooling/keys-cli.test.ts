@@ -728,6 +728,10 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
     expect(lines.find((l) => l.startsWith(atHash.slice(0, 12)))).toMatch(/ read,write +expired /);
   });
 
+  // The state after the tests above, taken once (by the first case): each case must
+  // leave it exactly so, and none changes it, so each compares with this one snapshot
+  // (the first case to change anything is the one that fails).
+  let baseline: Awaited<ReturnType<typeof stateOf>> | undefined;
   it.each([
     [["create", "--tenant", "bad", "--scope", "admin"], 2, /unknown scope "admin"/],
     [["create", "--tenant", "bad", "--expires-in", "soon"], 2, /invalid --expires-in "soon"/],
@@ -740,12 +744,12 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
     "%j: a clear error (exit %i) and nothing changed",
     { timeout: 90_000 },
     async (args, code, message) => {
-      const before = await stateOf(dir);
+      baseline ??= await stateOf(dir);
       const r = await cli(args, dir);
       expect(r.code).toBe(code);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe("");
-      expect(await stateOf(dir)).toEqual(before);
+      expect(await stateOf(dir)).toEqual(baseline);
     },
   );
 });
