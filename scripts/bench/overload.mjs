@@ -136,11 +136,6 @@ async function probe({ crondo, receiver, nextKey, loadIds, until }) {
   return { ...stats, byOp, reads: q(reads), pairs: q(pairs), made };
 }
 
-/**
- * Reads every job's runs of the window back (runs.list, newest first, until a page
- * reaches slots before the window), bounded by READ_MAX_MS. Returns per job the
- * window's rows by slot.
- */
 /** How far before the window runs are read back (their missed_slots may reach into it). */
 const FOLD_MARGIN_MS = 60_000;
 
@@ -168,6 +163,11 @@ export function foldedSlots(bySlot) {
   return folded;
 }
 
+/**
+ * Reads every job's schedule runs back (runs.list, newest first, until a page reaches
+ * slots more than FOLD_MARGIN_MS before the window), bounded by READ_MAX_MS. Returns
+ * per job its rows by slot, from FOLD_MARGIN_MS before the window on.
+ */
 async function readHistory({ crondo, nextKey, ids, t0, stats }) {
   const rows = new Map();
   const until = Date.now() + READ_MAX_MS;
@@ -194,8 +194,10 @@ async function readHistory({ crondo, nextKey, ids, t0, stats }) {
         const slot = Date.parse(run.scheduled_for);
         // A run up to a minute before the window is kept: the slots it folds into its
         // missed_slots are walked back from it (foldedSlots).
-        if (slot < t0 - FOLD_MARGIN_MS) older = true;
-        if (slot < t0 - FOLD_MARGIN_MS) continue;
+        if (slot < t0 - FOLD_MARGIN_MS) {
+          older = true;
+          continue;
+        }
         const list = bySlot.get(slot) ?? [];
         list.push(run);
         bySlot.set(slot, list);
@@ -388,7 +390,6 @@ async function overloadPhase({ crondo, receiver, n, duration, log }) {
   for (const id of active) all.reached += reached.get(id)?.size ?? 0;
   let slots = accountSlots({ rows: history.rows, reached, t0, t1, duration });
   const firstMissed = slots.missed;
-  const r1 = performance.now();
   for (let waited = 0; slots.missed > 0 && waited < RELOOK_MAX_MS; waited += RELOOK_MS) {
     await sleep(RELOOK_MS);
     const again = await readHistory({
@@ -407,7 +408,6 @@ async function overloadPhase({ crondo, receiver, n, duration, log }) {
     if (slots.missed === before) break;
   }
   slots.firstMissed = firstMissed;
-  slots.relookWall = performance.now() - r1;
   const fiveXX = setup.fiveXX + api0.fiveXX + pauseStats.fiveXX + readStats.fiveXX;
   return {
     n,

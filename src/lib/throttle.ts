@@ -5,20 +5,16 @@
  * entries go first (a forgotten key is merely written again, which the store refuses).
  */
 export class Throttle {
-  private readonly last = new Map<string, number>();
+  private readonly last: RecentValues<true>;
 
-  constructor(
-    private readonly intervalMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+  constructor(intervalMs: number, maxEntries = 10_000) {
+    this.last = new RecentValues(intervalMs, maxEntries);
+  }
 
   /** True (and remembered) when `key` was not let through within the last interval. */
   due(key: string, now: number): boolean {
-    const previous = this.last.get(key);
-    if (previous !== undefined && now - previous < this.intervalMs) return false;
-    this.last.delete(key);
-    if (this.last.size >= this.maxEntries) this.last.delete(this.last.keys().next().value!);
-    this.last.set(key, now);
+    if (this.last.get(key, now) !== undefined) return false;
+    this.last.set(key, true, now);
     return true;
   }
 }
