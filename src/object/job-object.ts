@@ -186,7 +186,7 @@ export class JobObject extends DurableObject<Env> {
   ): Promise<Outcome<CronRecord>> {
     const job = await this.current(tenantId);
     if (!job) return notFound();
-    const step = core.update(job, patch, Date.now());
+    const step = core.update(job, patch, this.coreCtx());
     // The window as a whole: a new end_at against the stored start_at, and so on.
     const problem = core.windowProblem(step.state.config);
     if (problem) return failure("INVALID_INPUT", `end_at ${problem.message}`, problem.path);

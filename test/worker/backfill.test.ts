@@ -210,4 +210,44 @@ describe("cron.backfill", () => {
     expect((await runsOf(owner, id)).filter((r) => r.trigger === "backfill")).toEqual([]);
     expect((await api("POST", `/v1/cron/backfill/${id}`, null, body)).status).toBe(401);
   });
+
+  it("waits while max_concurrency is full, and starts as soon as an update makes room", async () => {
+    const key = await createKey("backfill-room");
+    // A yearly job (no scheduled slot comes during the test) whose target never answers.
+    const path = uniquePath("hang/backfill-room");
+    const created = await api("POST", "/v1/cron/create", key, {
+      schedule: "0 0 1 1 *",
+      url: `${receiverUrl()}${path}`,
+      max_concurrency: 1,
+      timeout_seconds: 60,
+      retries: 0,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.data.cron_id as string;
+    // The manual run holds the only place; the backfill's two slots wait for it.
+    expect((await api("POST", `/v1/cron/trigger/${id}`, key)).status).toBe(200);
+    await waitFor(async () => (await receiverLog(path)).length === 1, {
+      what: "the manual run's request",
+    });
+    const res = await api("POST", `/v1/cron/backfill/${id}`, key, {
+      from: "2020-01-01T00:00:00Z",
+      to: "2022-01-01T00:00:00Z",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body.data.slots).toBe(2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await receiverLog(path)).length).toBe(1); // still waiting for room
+    // Room made: the first backfill slot goes now, not when the manual run ends (60 s).
+    const updated = await api("PATCH", `/v1/cron/update/${id}`, key, { max_concurrency: 2 });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    const requests = await waitFor(
+      async () => {
+        const log = await receiverLog(path);
+        return log.length === 2 && log;
+      },
+      { what: "the first backfill slot's request after the update", timeoutMs: 10_000 },
+    );
+    expect(requests[1]!.headers["x-cron-scheduled-at"]).toBe("2020-01-01T00:00:00.000Z");
+    expect((await api("DELETE", `/v1/cron/delete/${id}`, key)).status).toBe(200);
+  });
 });

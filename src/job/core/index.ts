@@ -6,8 +6,7 @@
 // a job are exported `evented`: their job.paused / job.completed notifications follow.
 import { settleSkippedSlots as settle } from "./decision";
 import { pauseDue, wake as wakeRaw } from "./firing";
-import { update as updateRaw } from "./job";
-import { attemptFinished as finishedRaw, recover as recoverRaw } from "./lanes";
+import { attemptFinished as finishedRaw, recover as recoverRaw, updated } from "./lanes";
 import { evented } from "./notify";
 
 export {
@@ -50,4 +49,4 @@ export const attemptFinished = evented(finishedRaw);
 export const recover = evented(recoverRaw);
 export const settleSkippedSlots = evented(settle);
 export const pause = evented(pauseDue);
-export const update = evented(updateRaw);
+export const update = evented(updated);

@@ -6,6 +6,7 @@
 import { fireAt, windowSlotAfter } from "../slots";
 import type { JobState, Lane, LaneKind } from "../types";
 import { settleSkippedSlots } from "./decision";
+import { type ConfigPatch, update } from "./job";
 import { attemptFinished as finished, recover as recovered, startRun } from "./runs";
 import type { CoreCtx, Effect, Step } from "./step";
 
@@ -116,6 +117,14 @@ export function attemptFinished(
   if (done.state === settled.state) return settled;
   const step = thenLanes(done, ctx);
   return { state: step.state, effects: [...settled.effects, ...step.effects] };
+}
+
+/**
+ * A configuration update (job.ts); a lane or replay waiting for room it made (a higher
+ * max_concurrency) starts at once, not at the job's next event.
+ */
+export function updated(state: JobState, patch: ConfigPatch, ctx: CoreCtx): Step {
+  return thenLanes(update(state, patch, ctx.now), ctx);
 }
 
 /** After a restart: interrupted attempts fail (and are retried); lanes go on. */

@@ -293,7 +293,7 @@ describe("core properties", () => {
                       max_runs: ev.maxRuns,
                       max_concurrency: ev.maxConcurrency,
                     },
-                    now,
+                    ctx(),
                   ),
                 );
                 break;

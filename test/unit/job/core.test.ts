@@ -374,7 +374,7 @@ describe("pause, resume, update", () => {
     let s = core.wake(job({ misfire_policy: "skip" }), ctx(T0 + 3 * MIN + 1000)).state;
     expect(s.pending_missed).toBe(3);
     // Paused by an update while the next slot's alarm is late: that slot is counted too.
-    s = core.update(s, { enabled: false }, T0 + 4 * MIN + 5).state;
+    s = core.update(s, { enabled: false }, ctx(T0 + 4 * MIN + 5)).state;
     expect(s.pending_missed).toBe(4);
     s = core.resume(s, T0 + 10 * MIN + 1).state;
     expect(rows(core.wake(s, ctx(T0 + 11 * MIN)))[0]!.missed_slots).toBe(4);
@@ -398,14 +398,18 @@ describe("pause, resume, update", () => {
 
   it("update recomputes next_run_at at once and switches between schedule and run_at", () => {
     const s = job();
-    const hourly = core.update(s, { schedule: "0 * * * *" }, T0 + 1).state;
+    const hourly = core.update(s, { schedule: "0 * * * *" }, ctx(T0 + 1)).state;
     expect(hourly.next_run_at).toBe(T0 + 60 * MIN);
-    const zoned = core.update(hourly, { schedule: "0 9 * * *", timezone: "Asia/Tokyo" }, T0).state;
+    const zoned = core.update(
+      hourly,
+      { schedule: "0 9 * * *", timezone: "Asia/Tokyo" },
+      ctx(T0),
+    ).state;
     expect(new Date(zoned.next_run_at!).toISOString()).toBe("2026-06-02T00:00:00.000Z");
-    const once = core.update(zoned, { run_at: T0 + 3 * MIN }, T0).state;
+    const once = core.update(zoned, { run_at: T0 + 3 * MIN }, ctx(T0)).state;
     expect(once.config).toMatchObject({ schedule: null, run_at: T0 + 3 * MIN });
     expect(once.next_run_at).toBe(T0 + 3 * MIN);
-    const back = core.update(once, { schedule: "*/5 * * * *" }, T0).state;
+    const back = core.update(once, { schedule: "*/5 * * * *" }, ctx(T0)).state;
     expect(back.config.run_at).toBeNull();
     expect(back.next_run_at).toBe(T0 + 5 * MIN);
   });
@@ -413,16 +417,16 @@ describe("pause, resume, update", () => {
   it("update with enabled pauses and resumes; max_runs below run_count completes", () => {
     let s = core.wake(job(), ctx(T0 + MIN)).state;
     s = core.wake(s, ctx(T0 + 2 * MIN)).state;
-    expect(core.update(s, { enabled: false }, T0).state).toMatchObject({
+    expect(core.update(s, { enabled: false }, ctx(T0)).state).toMatchObject({
       status: "paused",
       next_run_at: null,
     });
-    expect(core.update(s, { max_runs: 2 }, T0).state).toMatchObject({
+    expect(core.update(s, { max_runs: 2 }, ctx(T0)).state).toMatchObject({
       status: "completed",
       next_run_at: null,
     });
-    const completed = core.update(s, { max_runs: 2 }, T0).state;
-    expect(core.update(completed, { max_runs: 5 }, T0 + 2 * MIN).state).toMatchObject({
+    const completed = core.update(s, { max_runs: 2 }, ctx(T0)).state;
+    expect(core.update(completed, { max_runs: 5 }, ctx(T0 + 2 * MIN)).state).toMatchObject({
       status: "active",
       next_run_at: T0 + 3 * MIN,
     });
@@ -432,13 +436,13 @@ describe("pause, resume, update", () => {
   it("a completed one-shot is re-armed by a later run_at", () => {
     let s = core.wake(job({ schedule: null, run_at: T0 + 1000 }), ctx(T0 + 1000)).state;
     expect(s.status).toBe("completed");
-    s = core.update(s, { run_at: T0 + 10 * MIN }, T0 + 2000).state;
+    s = core.update(s, { run_at: T0 + 10 * MIN }, ctx(T0 + 2000)).state;
     expect(s).toMatchObject({ status: "active", next_run_at: T0 + 10 * MIN });
   });
 
   it("a slot already fired is never fired again after an update", () => {
     let s = core.wake(job({ schedule: "0 * * * *" }), ctx(T0 + 60 * MIN)).state;
-    s = core.update(s, { schedule: "0 * * * *", timezone: "UTC" }, T0 + 60 * MIN).state;
+    s = core.update(s, { schedule: "0 * * * *", timezone: "UTC" }, ctx(T0 + 60 * MIN)).state;
     expect(s.next_run_at).toBe(T0 + 120 * MIN);
   });
 });

@@ -160,7 +160,7 @@ describe("history writes of a job object", () => {
     expect(h.sent).toHaveLength(1);
     expect(h.sent[0]!.index!.status).toBe("paused");
     h.commit(core.resume(h.state, h.now + 1));
-    h.commit(core.update(h.state, { name: "renamed" }, h.now + 2));
+    h.commit(core.update(h.state, { name: "renamed" }, ctx(h.now + 2)));
     expect(h.sent).toHaveLength(3);
     expect(h.sent[2]!.index!.config.name).toBe("renamed");
   });
@@ -204,7 +204,7 @@ describe("history writes of a job object", () => {
     for (let i = 0; i < 3; i++) h.fire(10, i === 1 ? 500 : 200);
     h.commit(core.pause(h.state, ctx(h.now)));
     expect(h.state.config).toBe(config);
-    expect(core.update(h.state, { name: "x" }, h.now).state.config).not.toBe(config);
+    expect(core.update(h.state, { name: "x" }, ctx(h.now)).state.config).not.toBe(config);
   });
   it("a job firing less often than INDEX_REFRESH_MS carries its index progress in each run's write", () => {
     const h = new Harness(newJob(T0, { schedule: "*/20 * * * * *" }), T0, true);

@@ -385,7 +385,7 @@ describe("replace within one wake-up", () => {
     s = core.wake(s, ctx(T0 + MIN)).state; // run A at slot 1
     s = core.wake(s, ctx(T0 + 2 * MIN)).state; // slot 2 queued behind A
     expect(s.queue).toHaveLength(1);
-    s = core.update(s, { overlap_policy: "replace" }, T0 + 2 * MIN).state;
+    s = core.update(s, { overlap_policy: "replace" }, ctx(T0 + 2 * MIN)).state;
     // At slot 4, A's deadline (60 s + 30 s grace) has passed: A fails, the queued run
     // starts, and the slot then replaces it.
     const step = core.wake(s, ctx(T0 + 4 * MIN));

@@ -253,8 +253,12 @@ describe("pause_after_failures and paused_reason", () => {
   it("a pause call says manual, as do create and update with enabled false", () => {
     expect(core.pause(job(), ctx(T0)).state.paused_reason).toBe("manual");
     expect(job({}, false).paused_reason).toBe("manual");
-    expect(core.update(job(), { enabled: false }, T0).state.paused_reason).toBe("manual");
-    const back = core.update(core.pause(job(), ctx(T0)).state, { enabled: true }, T0 + 1).state;
+    expect(core.update(job(), { enabled: false }, ctx(T0)).state.paused_reason).toBe("manual");
+    const back = core.update(
+      core.pause(job(), ctx(T0)).state,
+      { enabled: true },
+      ctx(T0 + 1),
+    ).state;
     expect(back).toMatchObject({ status: "active", paused_reason: null });
   });
 });
@@ -378,7 +382,7 @@ describe("audit entries", () => {
 
   it("actor is key:<first 12 hex>; an update lists each changed field {from, to}", () => {
     const before = job({ name: "a", retries: 1 });
-    const after = core.update(before, { name: "b", retries: 2 }, T0 + 1).state;
+    const after = core.update(before, { name: "b", retries: 2 }, ctx(T0 + 1)).state;
     const e = auditEntry("update", before, after, by, T0 + 1);
     expect(e).toEqual({
       at: T0 + 1,
@@ -401,7 +405,7 @@ describe("audit entries", () => {
     const updated = core.update(
       before,
       { headers: { Authorization: "Bearer new-token" } },
-      T0,
+      ctx(T0),
     ).state;
     const u = auditEntry("update", before, updated, by, T0);
     expect(u.changes.headers).toEqual({

@@ -271,13 +271,12 @@ describe("backfill lanes", () => {
   });
 
   it("a stale attempt report changes nothing, even with a lane waiting for room", () => {
-    // A manual run fills max_concurrency 1; the backfill waits; an update makes room.
+    // A manual run fills max_concurrency 1; the backfill waits.
     let s = core.trigger(job({ max_concurrency: 1 }), ctx(T0)).state;
     const manual = s.active[0]!;
     const slots = core.backfillSlots(s, from, to) as { count: number; first: number; last: number };
     s = core.backfill(s, "bf_1", slots, ctx(T0)).state;
     expect(s.active.filter((r) => r.lane === "backfill")).toEqual([]);
-    s = core.update(s, { max_concurrency: 2 }, T0 + 1).state;
     // The report of an attempt that is not in flight (attempt 2 never started).
     const stale = core.attemptFinished(s, manual.run_id, 2, result(200, T0 + 2), ctx(T0 + 2));
     expect(stale.effects).toEqual([]);
@@ -288,6 +287,20 @@ describe("backfill lanes", () => {
       ["manual", "succeeded"],
       ["backfill", "running"],
     ]);
+  });
+
+  it("an update that makes room (max_concurrency raised) starts a waiting lane at once", () => {
+    let s = core.trigger(job({ max_concurrency: 1 }), ctx(T0)).state;
+    const slots = core.backfillSlots(s, from, to) as { count: number; first: number; last: number };
+    s = core.backfill(s, "bf_1", slots, ctx(T0)).state;
+    const same = core.update(s, { name: "renamed" }, ctx(T0 + 1));
+    expect(rows(same)).toEqual([]); // no room made: the lane still waits
+    const step = core.update(s, { max_concurrency: 2 }, ctx(T0 + 1));
+    expect(rows(step).map((r) => [r.trigger, r.state, r.scheduled_for])).toEqual([
+      ["backfill", "running", from],
+    ]);
+    expect(starts(step)).toHaveLength(1);
+    expect(step.state.active.map((r) => r.trigger)).toEqual(["manual", "backfill"]);
   });
 
   it("30 slots, one run at a time in slot order, trigger backfill, beside the scheduled runs", () => {
