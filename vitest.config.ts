@@ -18,7 +18,8 @@ export default defineConfig({
     silent: "passed-only",
     // Two files at a time (vitest's default on this 2-core machine is one: cores − 1), so
     // the keys CLI test, which mostly waits on its wrangler processes, runs beside the
-    // worker projects instead of after them. The e2e project stays one file at a time.
+    // worker projects instead of after them. The timing-sensitive end-to-end files still
+    // run one at a time, alone (e2e-alone).
     maxWorkers: 2,
     projects: [
       {
