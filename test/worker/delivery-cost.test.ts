@@ -3,6 +3,7 @@
 // real alarms fire real slots at the real receiver, and the counts per run are held to
 // what docs/cost.md prices, so that the cost model cannot drift from the code.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VersionedRun } from "../../src/job/history-batch";
 import type { JobState } from "../../src/job/types";
 import { HistoryWriter } from "../../src/object/history-writer";
 import { JobObject } from "../../src/object/job-object";
@@ -19,6 +20,12 @@ interface Counts {
   setAlarms: number;
   /** History queue messages the object sent (its D1 writes go through the queue). */
   queueMessages: number;
+  /**
+   * Of those, messages without a finished run's row: a run's "running" row that went by
+   * itself (the run had not finished RUNNING_ROW_DELAY_MS after its wake-up: a busy
+   * machine), or an index refresh alone.
+   */
+  unfinishedMessages: number;
   /** Direct D1 statements of the object (an index row an API call waits for). */
   d1Statements: number;
 }
@@ -31,6 +38,7 @@ const zero = (): Counts => ({
   storageGets: 0,
   setAlarms: 0,
   queueMessages: 0,
+  unfinishedMessages: 0,
   d1Statements: 0,
 });
 
@@ -133,10 +141,17 @@ beforeAll(() => {
     HistoryWriter.prototype,
     "send",
     (orig) =>
-      function (this: object, cronId: string, ...rest: unknown[]) {
+      function (
+        this: object,
+        cronId: string,
+        shard: string,
+        runs: VersionedRun[],
+        ...rest: unknown[]
+      ) {
         const c = count(cronId);
         if (c) c.queueMessages++;
-        return orig.call(this, cronId, ...rest);
+        if (c && !runs.some((r) => r.row.state !== "running")) c.unfinishedMessages++;
+        return orig.call(this, cronId, shard, runs, ...rest);
       },
   );
   patch(
@@ -244,10 +259,15 @@ describe("operations per scheduled delivery (docs/cost.md)", () => {
     // The window's edges cut runs apart: run_count counts a run from its pre-armed wake-up
     // (PRE_ARM_MS before the slot), its message leaves after the response, so a run at
     // either edge may be counted without its message or the other way round.
+    // On a busy machine a run may also send its "running" row by itself first (it had not
+    // finished RUNNING_ROW_DELAY_MS after its pre-armed wake-up): a second message for
+    // that run, rare, counted apart.
     const fastRuns = f1 - f0;
     const fastMessages = Math.round(fastPer.queueMessages * fastRuns);
-    expect(fastMessages).toBeGreaterThanOrEqual(fastRuns - 1);
-    expect(fastMessages).toBeLessThanOrEqual(fastRuns + 1);
-    expect(slowPer.queueMessages).toBeCloseTo(1, 0);
+    const fastUnfinished = Math.round(fastPer.unfinishedMessages * fastRuns);
+    expect(fastMessages - fastUnfinished).toBeGreaterThanOrEqual(fastRuns - 1);
+    expect(fastMessages - fastUnfinished).toBeLessThanOrEqual(fastRuns + 1);
+    expect(fastUnfinished).toBeLessThanOrEqual(Math.ceil(fastRuns / 5));
+    expect(slowPer.queueMessages - slowPer.unfinishedMessages).toBeCloseTo(1, 0);
   }, 120_000);
 });
