@@ -48,6 +48,20 @@ const workerRuntime = () =>
  */
 const WORKER_ALONE = ["test/worker/delivery-cost.test.ts"];
 
+/** What the "worker" and "worker-alone" projects share besides their runtime. */
+const workerTest = {
+  testTimeout: 30_000,
+  setupFiles: ["./test/worker/setup.ts"],
+  globalSetup: ["./test/worker/global-setup.ts"],
+};
+
+/** What the "e2e" and "e2e-alone" projects share. */
+const e2eTest = {
+  environment: "node",
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+} as const;
+
 export default defineConfig({
   test: {
     // Logs (one JSON line per request) are shown for failing tests only.
@@ -82,13 +96,11 @@ export default defineConfig({
         // Runtime tests inside workerd with real D1, KV, Durable Objects and alarms.
         plugins: [workerRuntime()],
         test: {
+          ...workerTest,
           name: "worker",
-          testTimeout: 30_000,
           sequence: { groupOrder: 1 },
           include: ["test/worker/**/*.test.ts"],
           exclude: WORKER_ALONE,
-          setupFiles: ["./test/worker/setup.ts"],
-          globalSetup: ["./test/worker/global-setup.ts"],
         },
       },
       {
@@ -96,13 +108,11 @@ export default defineConfig({
         // after the worker projects and before the end-to-end ones.
         plugins: [workerRuntime()],
         test: {
+          ...workerTest,
           name: "worker-alone",
-          testTimeout: 30_000,
           sequence: { groupOrder: 2 },
           include: WORKER_ALONE,
           fileParallelism: false,
-          setupFiles: ["./test/worker/setup.ts"],
-          globalSetup: ["./test/worker/global-setup.ts"],
         },
       },
       {
@@ -135,12 +145,10 @@ export default defineConfig({
         // End-to-end: a real `wrangler dev` driven over HTTP with receivers on 127.0.0.1.
         // These files assert no timing tighter than tens of seconds: two at a time.
         test: {
+          ...e2eTest,
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           exclude: E2E_ALONE,
-          environment: "node",
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
           sequence: { groupOrder: 3 },
         },
       },
@@ -148,11 +156,9 @@ export default defineConfig({
         // Timing-sensitive end-to-end tests (fire lag, retries' spacing, the crash, the
         // overload) run last, one at a time, alone on the machine.
         test: {
+          ...e2eTest,
           name: "e2e-alone",
           include: E2E_ALONE,
-          environment: "node",
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
           fileParallelism: false,
           sequence: { groupOrder: 4 },
         },
