@@ -143,12 +143,15 @@ export default defineConfig({
       },
       {
         // End-to-end: a real `wrangler dev` driven over HTTP with receivers on 127.0.0.1.
-        // These files assert no timing tighter than tens of seconds: two at a time.
+        // One file at a time: two `wrangler dev` starting together run the [build] command
+        // (scripts/build-assets.mjs) together, and its `cp` of one file raced the other's
+        // (ENOENT on unlink, seen once in CI with two files at a time).
         test: {
           ...e2eTest,
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           exclude: E2E_ALONE,
+          fileParallelism: false,
           sequence: { groupOrder: 3 },
         },
       },
