@@ -143,15 +143,14 @@ export default defineConfig({
       },
       {
         // End-to-end: a real `wrangler dev` driven over HTTP with receivers on 127.0.0.1.
-        // One file at a time: two `wrangler dev` starting together run the [build] command
-        // (scripts/build-assets.mjs) together, and its `cp` of one file raced the other's
-        // (ENOENT on unlink, seen once in CI with two files at a time).
+        // Two files at a time (none of these asserts timing tighter than tens of seconds).
+        // Their two `wrangler dev` run the [build] command (scripts/build-assets.mjs)
+        // together, which replaces each file whole (test/tooling/build-assets.test.ts).
         test: {
           ...e2eTest,
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           exclude: E2E_ALONE,
-          fileParallelism: false,
           sequence: { groupOrder: 3 },
         },
       },
