@@ -39,6 +39,8 @@ export interface Env {
   HISTORY_DLQ_MAX_RETRIES?: string;
   /** Which attempts get a `run.attempt` log line: "all" or "failures" (default). */
   LOG_ATTEMPTS?: string;
+  /** Chained firing (README "Chained firing"): "on" (default) or "off". */
+  CHAINED_FIRING?: string;
   /** Test builds only (vitest.config.ts): fault injection flags, see src/lib/faults.ts. */
   TEST_FAULTS?: KVNamespace;
 }
@@ -58,6 +60,8 @@ export interface Config {
   dlqMaxRetries: number;
   /** Every attempt gets a `run.attempt` log line (LOG_ATTEMPTS=all), or only failed ones. */
   logEveryAttempt: boolean;
+  /** An attempt's result may take the job's next slot in the same commit (CHAINED_FIRING). */
+  chainedFiring: boolean;
 }
 
 /** The primary database: jobs index, keys, idempotency — and the history of pre-shard jobs. */
@@ -120,6 +124,7 @@ const envSchema = z.object({
   LOG_ATTEMPTS: z
     .enum(["all", "failures"], 'LOG_ATTEMPTS must be "all" or "failures" when set')
     .optional(),
+  CHAINED_FIRING: z.enum(["on", "off"], 'CHAINED_FIRING must be "on" or "off" when set').optional(),
 });
 
 export class ConfigError extends Error {
@@ -166,6 +171,7 @@ export function configOf(env: Env): Config {
         ? DEFAULT_DLQ_MAX_RETRIES
         : Number(res.data.HISTORY_DLQ_MAX_RETRIES),
     logEveryAttempt: (res.data.LOG_ATTEMPTS ?? DEFAULT_LOG_ATTEMPTS) === "all",
+    chainedFiring: res.data.CHAINED_FIRING !== "off",
   };
   parsed.set(env, config);
   return config;

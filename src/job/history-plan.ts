@@ -4,8 +4,9 @@
 // would otherwise write three statements a run (its row as running, as finished, and
 // the index row); this keeps what the history needs and drops what a later write of
 // the same row would overwrite anyway:
-//   - a scheduled run's "running" row waits RUNNING_ROW_DELAY_MS: a run that finishes
-//     sooner is written once, finished;
+//   - a scheduled run's "running" row waits RUNNING_ROW_DELAY_MS after its request
+//     leaves (`started_at`: a pre-armed or chained run is committed before that): a run
+//     that finishes sooner is written once, finished;
 //   - the index row's run progress (next/last run, counters) is rewritten at most every
 //     INDEX_REFRESH_MS, and never sooner than RUNNING_ROW_DELAY_MS after the change (a run
 //     finishing by then carries it in the same write); its last change always lands;
@@ -36,7 +37,7 @@ const same = (a: JobState, b: JobState, fields: readonly (keyof JobState)[]) =>
   fields.every((f) => a[f] === b[f]);
 
 /** What the plan needs of a row: its run and its state (the writer adds a version). */
-type PlannedRow = Pick<RunRow, "run_id" | "state">;
+type PlannedRow = Pick<RunRow, "run_id" | "state" | "started_at">;
 
 export interface DueWrites<R extends PlannedRow = RunRow> {
   rows: R[];
@@ -55,7 +56,8 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
   add(state: JobState, rows: readonly R[], now: number, urgent = false): void {
     for (const row of rows) {
       const prev = this.rows.get(row.run_id);
-      const due = urgent || row.state !== "running" ? now : now + RUNNING_ROW_DELAY_MS;
+      const leaves = row.started_at === null ? now : Math.max(now, row.started_at);
+      const due = urgent || row.state !== "running" ? now : leaves + RUNNING_ROW_DELAY_MS;
       this.rows.set(row.run_id, { row, due: Math.min(due, prev?.due ?? due) });
     }
     const last = this.indexed;

@@ -49,6 +49,17 @@ const runNotFound = () => failure("NOT_FOUND", "run not found");
  */
 export const PRE_ARM_MS = 600;
 
+/**
+ * Chained firing (issue 14): an attempt's result that comes while an alarm handler is
+ * holding the object (below) takes the job's next slot too when it is due within this
+ * long, in the same commit (core ctx.chainLeadMs). For a job firing every second with a
+ * fast target that is one storage commit per delivery instead of two (the result's and
+ * the next wake-up's), and no alarm of its own for the next slot. The slot is then
+ * taken up to this long before it, like a pre-armed one: a crash meanwhile leaves a
+ * started run that the restart retries (one run for the slot).
+ */
+export const CHAIN_LEAD_MS = 1_000;
+
 /** The answer to cron.backfill (202). */
 export interface BackfillAccepted {
   cron_id: string;
@@ -83,6 +94,8 @@ export interface CreateRequest {
 
 export class JobObject extends DurableObject<Env> {
   private job: JobState | null = null;
+  /** An alarm handler is holding the object for its attempts in flight (chained firing). */
+  private holding = false;
   private readonly storage: JobStorage;
   private readonly dispatcher: Dispatcher;
   private readonly history: HistoryWriter;
@@ -127,6 +140,9 @@ export class JobObject extends DurableObject<Env> {
       newRunId: () => newRunId(),
       random: Math.random,
       leadMs: PRE_ARM_MS,
+      // Only while an alarm handler holds the object, so that what keeps a chained
+      // slot's request alive is that handler, not a timer of an idle object.
+      chainLeadMs: this.holding && configOf(this.env).chainedFiring ? CHAIN_LEAD_MS : 0,
       capacityFull: this.dispatcher.capacityFull(),
     };
   }
@@ -386,19 +402,36 @@ export class JobObject extends DurableObject<Env> {
     // Every attempt in flight, not only those this wake-up started: a job at its limit
     // does not wake for each slot (src/job/core/decision.ts), so this handler is what
     // keeps the object alive for its slow targets until the next wake-up.
-    const sending = this.notifier.inFlight();
-    const started = [...this.dispatcher.inFlight(), ...(sending ? [sending] : [])];
-    if (started.length === 0) return;
-    const hold = core.alarmHoldMs(this.job ? core.wakeAt(this.job, PRE_ARM_MS) : null, Date.now());
-    if (hold <= 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.allSettled(started).then(() => this.history.settled()),
-      new Promise((r) => {
-        timer = setTimeout(r, hold);
-      }),
-    ]);
-    clearTimeout(timer);
+    // A result that comes meanwhile may take the next slot (chained firing): its request
+    // is then in flight too, and the handler goes on holding for it, up to
+    // MAX_ALARM_HOLD_MS in all (an alarm handler may run 15 minutes). After that, results
+    // commit alone and the job's own alarm comes back for its next slot.
+    const until = Date.now() + core.MAX_ALARM_HOLD_MS;
+    this.holding = true;
+    try {
+      for (;;) {
+        const sending = this.notifier.inFlight();
+        const started = [...this.dispatcher.inFlight(), ...(sending ? [sending] : [])];
+        if (started.length === 0) return;
+        const now = Date.now();
+        const next = this.job ? core.wakeAt(this.job, PRE_ARM_MS) : null;
+        const hold = Math.min(core.alarmHoldMs(next, now), until - now);
+        if (hold <= 0) return;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const settled = await Promise.race([
+          Promise.allSettled(started)
+            .then(() => this.history.settled())
+            .then(() => true),
+          new Promise<false>((r) => {
+            timer = setTimeout(() => r(false), hold);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!settled) return;
+      }
+    } finally {
+      this.holding = false;
+    }
   }
 
   // ------------------------------------------------------------ effects

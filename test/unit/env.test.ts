@@ -37,6 +37,7 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       ...history,
       // Only failed attempts get a run.attempt line unless LOG_ATTEMPTS=all.
       logEveryAttempt: false,
+      chainedFiring: true,
     });
     expect(
       configOf(
@@ -46,6 +47,7 @@ describe("configOf: the environment, parsed once at the boundary", () => {
           MAX_REQUESTS_IN_FLIGHT: "40",
           HISTORY_DLQ_MAX_RETRIES: "7",
           LOG_ATTEMPTS: "all",
+          CHAINED_FIRING: "off",
         }),
       ),
     ).toEqual({
@@ -55,14 +57,23 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       ...history,
       dlqMaxRetries: 7,
       logEveryAttempt: true,
+      chainedFiring: false,
     });
     expect(configOf(envOf({ LOG_ATTEMPTS: "failures" })).logEveryAttempt).toBe(false);
+    expect(configOf(envOf({ CHAINED_FIRING: "on" })).chainedFiring).toBe(true);
   });
 
   it.each(["", "ALL", "none", "errors"])(
     "refuses LOG_ATTEMPTS=%j with an error naming it",
     (value) => {
       expect(() => configOf(envOf({ LOG_ATTEMPTS: value }))).toThrow(/LOG_ATTEMPTS/);
+    },
+  );
+
+  it.each(["", "ON", "true", "1", "no"])(
+    "refuses CHAINED_FIRING=%j with an error naming it",
+    (value) => {
+      expect(() => configOf(envOf({ CHAINED_FIRING: value }))).toThrow(/CHAINED_FIRING/);
     },
   );
 

@@ -13,6 +13,12 @@ export interface CoreCtx {
    */
   leadMs?: number;
   /**
+   * Chained firing (issue 14): when an attempt reports its result, the job's next slot
+   * due within this many ms is taken in the same step (src/job/core/index.ts), so one
+   * commit records both. Longer than `leadMs` to matter; default 0: off.
+   */
+  chainLeadMs?: number;
+  /**
    * The isolate's requests in flight are at MAX_REQUESTS_IN_FLIGHT (src/delivery/
    * capacity.ts): a slot or manual run that would start now is recorded skipped
    * (skip_reason "capacity") instead. Default false.

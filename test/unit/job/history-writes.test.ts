@@ -117,6 +117,25 @@ describe("history writes of a job object", () => {
     expect(h.sent.at(-1)!.at).toBe(startedAt + RUNNING_ROW_DELAY_MS);
   });
 
+  it("times a pre-armed (or chained) run's running row from when its request leaves, not from its commit", () => {
+    const h = new Harness(everySecond(), T0);
+    h.sent.length = 0;
+    // Taken 900 ms before its slot (a chained slot: an attempt's end took it).
+    const slot = h.state.next_run_at!;
+    h.advance(slot - 900 - h.now);
+    const woke = core.wake(h.state, { ...ctx(h.now), leadMs: 1000 });
+    expect(woke.effects.find((e) => e.type === "start_attempt")).toMatchObject({ at: slot });
+    h.commit(woke);
+    // 1 s after the commit, the request has been out only 100 ms: nothing written yet.
+    h.advance(RUNNING_ROW_DELAY_MS);
+    expect(h.sent.flatMap((s) => s.rows)).toHaveLength(0);
+    // Answered 500 ms after it left: written once, finished.
+    h.advance(slot + 500 - h.now);
+    const runId = woke.state.active[0]!.run_id;
+    h.commit(core.attemptFinished(h.state, runId, 1, result(slot), ctx(h.now)));
+    expect(h.sent.flatMap((s) => s.rows).map((r) => r.state)).toEqual(["succeeded"]);
+  });
+
   it("sends retrying and failed rows at once", () => {
     const h = new Harness(everySecond(), T0);
     h.sent.length = 0;

@@ -23,6 +23,23 @@ function afterSlots(policy: OverlapPolicy, n: number, over: Partial<JobConfig> =
   return { s, steps, last: steps[steps.length - 1]! };
 }
 
+/**
+ * `s` has the run of `slot` committed but not sent (a crash before or while sending):
+ * the restart retries that same run (same run id, so the same Idempotency-Key), and
+ * the slot gets no second one.
+ */
+function expectOneRunAfterCrash(s: JobState, slot: number, lead: number) {
+  const runId = s.active[0]!.run_id;
+  const recovered = core.recover(s, ctx(slot + 2000, lead));
+  expect(recovered.state.active.map((r) => r.run_id)).toEqual([runId]);
+  expect(recovered.state.active[0]).toMatchObject({ state: "retrying", attempt: 1 });
+  const next = core.wake(recovered.state, ctx(slot + SEC + 1, lead));
+  const scheduledFor = rows(next)
+    .filter((r) => r.trigger === "schedule")
+    .map((r) => r.scheduled_for);
+  expect(scheduledFor).not.toContain(slot);
+}
+
 describe("a slot while the job is idle starts, whatever the policy", () => {
   it.each(OVERLAP_POLICIES)("%s", (policy) => {
     const step = core.wake(job({ overlap_policy: policy }), ctx(T0 + SEC));
@@ -283,16 +300,103 @@ describe("pre-armed firing (ctx.leadMs)", () => {
   it("a crash inside the lead window still gives the slot exactly one run", () => {
     // Committed at slot - 250 ms, then the process died before (or while) sending.
     const armed = core.wake(job({ retries: 2 }), ctx(T0 + SEC - 250, LEAD));
-    const runId = armed.state.active[0]!.run_id;
-    const recovered = core.recover(armed.state, ctx(T0 + SEC + 2000, LEAD));
-    // The same run is retried (same run id, so the same Idempotency-Key), not a new one.
-    expect(recovered.state.active.map((r) => r.run_id)).toEqual([runId]);
-    expect(recovered.state.active[0]).toMatchObject({ state: "retrying", attempt: 1 });
-    const next = core.wake(recovered.state, ctx(T0 + 2 * SEC + 1, LEAD));
-    const scheduledFor = rows(next)
-      .filter((r) => r.trigger === "schedule")
-      .map((r) => r.scheduled_for);
-    expect(scheduledFor).not.toContain(T0 + SEC);
+    expectOneRunAfterCrash(armed.state, T0 + SEC, LEAD);
+  });
+});
+
+describe("chained firing (ctx.chainLeadMs): an attempt's end takes the next slot", () => {
+  const LEAD = 600;
+  const CHAIN = 1000;
+  const chained = (now: number): core.CoreCtx => ({ ...ctx(now, LEAD), chainLeadMs: CHAIN });
+  /** The job with slot T0+1s taken by its pre-armed wake-up. */
+  const armed = (over: Partial<JobConfig> = {}) =>
+    core.wake(job({ max_concurrency: 1, ...over }), ctx(T0 + SEC - 500, LEAD)).state;
+  const answer = (s: JobState, now: number, c: core.CoreCtx, status = 200) =>
+    core.attemptFinished(s, s.active[0]!.run_id, 1, result(status, now - 5), c);
+
+  it("a result within chainLeadMs of the next slot records the run and starts that slot, sent at its instant", () => {
+    const s = armed();
+    const step = answer(s, T0 + SEC + 50, chained(T0 + SEC + 50));
+    expect(rows(step).map((r) => [r.scheduled_for, r.state])).toEqual([
+      [T0 + SEC, "succeeded"],
+      [T0 + 2 * SEC, "running"],
+    ]);
+    expect(starts(step)).toMatchObject([{ attempt: 1, at: T0 + 2 * SEC }]);
+    expect(step.state.next_run_at).toBe(T0 + 3 * SEC);
+    expect(step.state.run_count).toBe(2);
+    // Nothing is left for an alarm at 2 s (the next wake-up is for what comes after).
+    expect(core.wakeAt(step.state, LEAD)).toBeGreaterThan(T0 + 2 * SEC);
+  });
+
+  it("is the same as a pre-armed wake-up at that moment, only earlier: without it the alarm takes the slot", () => {
+    const s = armed();
+    const plain = answer(s, T0 + SEC + 50, ctx(T0 + SEC + 50, LEAD));
+    expect(starts(plain)).toEqual([]);
+    expect(core.wakeAt(plain.state, LEAD)).toBe(T0 + 2 * SEC - LEAD);
+    const woke = core.wake(plain.state, ctx(T0 + 2 * SEC - LEAD, LEAD));
+    const chainedStep = answer(s, T0 + SEC + 50, chained(T0 + SEC + 50));
+    const slotRows = (step: core.Step) =>
+      rows(step)
+        .filter((r) => r.scheduled_for === T0 + 2 * SEC)
+        .map(({ run_id: _, created_at: __, ...r }) => r);
+    expect(slotRows(chainedStep)).toEqual(slotRows(woke));
+    expect(starts(chainedStep).map((e) => e.at)).toEqual(starts(woke).map((e) => e.at));
+  });
+
+  it("a result earlier than chainLeadMs before the next slot leaves that slot to its alarm", () => {
+    // Slot at 5 s (T0 is on a 5 s boundary), answered at 5.05 s: the next slot is 4.95 s away.
+    const first = core.wake(job({ schedule: "*/5 * * * * *" }), ctx(T0 + 5 * SEC - 500, LEAD));
+    expect(starts(first)).toHaveLength(1);
+    const step = answer(first.state, T0 + 5 * SEC + 50, chained(T0 + 5 * SEC + 50));
+    expect(starts(step)).toEqual([]);
+    expect(core.wakeAt(step.state, LEAD)).toBe(T0 + 10 * SEC - LEAD);
+  });
+
+  it("a failed attempt that will be retried keeps its place: under max_concurrency 1 no slot is chained", () => {
+    const s = armed({ retries: 2 });
+    const step = answer(s, T0 + SEC + 50, chained(T0 + SEC + 50), 500);
+    expect(starts(step)).toEqual([]);
+    expect(step.state.active).toMatchObject([{ state: "retrying" }]);
+  });
+
+  it.each(["skip", "queue", "buffer_one", "replace"] as const)(
+    "%s: with a run still in flight the next slot is not chained; its alarm decides it at the slot",
+    (policy) => {
+      // Two runs in flight (slots 1 s and 2 s); the first answers at 2.05 s. With the 2 s
+      // run still in progress the 3 s slot's outcome could depend on it (skipped, queued,
+      // replacing), so it is not taken early, as with pre-armed firing (leadFor).
+      let s = job({ overlap_policy: "allow", max_concurrency: 2 });
+      s = core.wake(s, ctx(T0 + SEC, LEAD)).state;
+      s = core.wake(s, ctx(T0 + 2 * SEC, LEAD)).state;
+      s = { ...s, config: { ...s.config, overlap_policy: policy } };
+      const step = answer(s, T0 + 2 * SEC + 50, chained(T0 + 2 * SEC + 50));
+      expect(starts(step)).toEqual([]);
+      expect(rows(step).map((r) => r.state)).toEqual(["succeeded"]);
+      // Woken at the slot (skip: later, lazy skips, see below), never inside its lead.
+      expect(core.wakeAt(step.state, LEAD)).toBeGreaterThanOrEqual(T0 + 3 * SEC);
+    },
+  );
+
+  it("allow below max_concurrency chains with a run still in flight", () => {
+    let s = job({ overlap_policy: "allow", max_concurrency: 3 });
+    s = core.wake(s, ctx(T0 + SEC, LEAD)).state;
+    s = core.wake(s, ctx(T0 + 2 * SEC, LEAD)).state;
+    const step = answer(s, T0 + 2 * SEC + 50, chained(T0 + 2 * SEC + 50));
+    expect(starts(step)).toMatchObject([{ attempt: 1, at: T0 + 3 * SEC }]);
+    expect(step.state.active).toHaveLength(2);
+  });
+
+  it("a paused job chains nothing", () => {
+    const s = armed();
+    const paused = core.pause(s, ctx(T0 + SEC + 10, LEAD)).state;
+    const step = answer(paused, T0 + SEC + 50, chained(T0 + SEC + 50));
+    expect(starts(step)).toEqual([]);
+    expect(rows(step).map((r) => r.state)).toEqual(["succeeded"]);
+  });
+
+  it("a crash after the chained commit still gives the slot exactly one run", () => {
+    const step = answer(armed({ retries: 2 }), T0 + SEC + 50, chained(T0 + SEC + 50));
+    expectOneRunAfterCrash(step.state, T0 + 2 * SEC, LEAD);
   });
 });
 

@@ -63,6 +63,7 @@ describe("slot accounting (property)", () => {
           maxConcurrency: fc.integer({ min: 1, max: 3 }),
           window: fc.constantFrom(20, 3600),
           leadMs: fc.constantFrom(0, 600),
+          chainLeadMs: fc.constantFrom(0, 1000),
         }),
         fc.array(event, { minLength: 1, maxLength: 60 }),
         (cfg, events) => {
@@ -74,6 +75,7 @@ describe("slot accounting (property)", () => {
             newRunId: () => `run_${String(++seq).padStart(8, "0")}`,
             random: () => 0.5,
             leadMs: cfg.leadMs,
+            chainLeadMs: cfg.chainLeadMs,
             capacityFull,
           });
           let s: JobState = newJob(T0, {
