@@ -53,14 +53,16 @@ export function cpuSplit(s) {
   };
 }
 
-export function render({ result, info, command, duration }) {
+export function render({ result, unchained, info, command, duration }) {
   const now = cpuSplit(result?.crondo);
+  const off = cpuSplit(unchained?.crondo);
   const f = (v) => (v === null || v === undefined ? "–" : fixed(v, 2));
   const row = (label, x) =>
     x ? [label, f(x.total), f(x.workerd), f(x.node), f(x.other), fixed(x.p99, 1)] : [label, "–"];
   const rows = [
     ...BEFORE.map((b) => row(b.label, b)),
-    row(`**now: crondo with pre-armed firing (this run, ${duration} s window)**`, now),
+    row(`**now: crondo with pre-armed and chained firing (this run, ${duration} s window)**`, now),
+    row(`crondo with CHAINED_FIRING=off (this run, next ${duration} s window)`, off),
     row("workerd floor, alarm at the slot (this run)", cpuSplit(result?.dofloor)),
     row("workerd floor, early wake (this run)", cpuSplit(result?.dofloorEarly)),
   ];
@@ -78,6 +80,11 @@ export function render({ result, info, command, duration }) {
     ),
     "",
   ];
+  if (now && off) {
+    lines.push(
+      `- Chained firing (an attempt's result takes the next slot in the same commit: one storage commit a delivery instead of two, README "Chained firing"): **${fixed(now.workerd, 2)} ms** of workerd CPU per delivery with it, ${fixed(off.workerd, 2)} ms with \`CHAINED_FIRING=off\` in a window right after (${now.workerd <= off.workerd ? "−" : "+"}${fixed(Math.abs(now.workerd - off.workerd), 2)} ms); p99 lag ${fixed(now.p99, 1)} vs ${fixed(off.p99, 1)} ms.`,
+    );
+  }
   if (now) {
     lines.push(
       `- Now vs before (${fixed(before.total, 2)} ms): **${fixed(now.total, 2)} ms** per delivery (${now.total <= before.total ? "−" : "+"}${fixed(Math.abs(now.total - before.total), 2)} ms; workerd ${fixed(now.workerd, 2)} vs ${fixed(before.workerd, 2)}, node ${fixed(now.node, 2)} vs ${fixed(before.node, 2)}); ${Math.round(now.deliveries)} deliveries, ${fixed(now.cores, 2)} of ${info.cores} cores. CPU figures on a shared 2-core machine vary by some tenths of a millisecond between runs.${info.cpuModel === BEFORE_CPU ? "" : ` The before figures were measured on another CPU (${BEFORE_CPU}; this run: ${info.cpuModel}), so the comparison is indicative only.`}`,

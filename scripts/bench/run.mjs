@@ -528,7 +528,31 @@ async function main() {
           if (wantFloor) await section("dofloor", precision.renderDoFloor(params));
           if (wantCpu) {
             const result = prec.results.find((r) => r.n === 100);
-            await section("cpu", cpu.render({ ...params, result }));
+            // The same code with chained firing off (CHAINED_FIRING=off, README): the
+            // before/after of that change in one run, a crondo-only window of N = 100.
+            await stopServers();
+            say("cpu: crondo with CHAINED_FIRING=off, N = 100");
+            const off = await precision.run({
+              startServer: () =>
+                startCrondo({
+                  keys: { [precision.PRECISION_TENANT]: 32 },
+                  vars: { CHAINED_FIRING: "off" },
+                  log: (m) => say(`crondo: ${m}`),
+                }).then(track),
+              receiver,
+              ns: [100],
+              duration,
+              warmup: Number(args.warmup),
+              skipBullmq: true,
+              skipFloor: true,
+              skipDoFloor: true,
+              info,
+              command,
+              log: (m) => say(`cpu (chained firing off): ${m}`),
+            });
+            if (off.crashed) crashed = true;
+            const unchained = off.results.find((r) => r.n === 100);
+            await section("cpu", cpu.render({ ...params, result, unchained }));
           }
           if (prec.crashed) crashed = true;
         } catch (e) {
