@@ -504,7 +504,7 @@ const stateOf = async (dir: string) => ({
 
 describe("keys CLI where the D1 migrations were not applied", () => {
   it("refuses to create a key, says what to do, and writes nothing", {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "crondo-keys-test-"));
     try {
@@ -549,7 +549,9 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("create / list / revoke by key and by prefix", { timeout: 120_000 }, async () => {
+  // Timeouts: each step runs `wrangler` processes (several seconds each on a busy machine,
+  // beside the worker projects); this test timed out once at 120 s in CI.
+  it("create / list / revoke by key and by prefix", { timeout: 300_000 }, async () => {
     // create: the last line of stdout is the key alone.
     const created = await cli(["create", "--tenant", "t1", "--name", "laptop"], dir);
     expect(created.code, created.stderr).toBe(0);
@@ -683,7 +685,7 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
   });
 
   it("creates a read-only key with an expiry; list shows scopes, expiry and last use", {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const t0 = Date.now();
     const created = await cli(
@@ -742,7 +744,7 @@ describe("keys CLI against local KV and D1 (wrangler)", () => {
     [["revoke", "ffffffff"], 1, /no key hash starts with ffffffff/],
   ])(
     "%j: a clear error (exit %i) and nothing changed",
-    { timeout: 90_000 },
+    { timeout: 180_000 },
     async (args, code, message) => {
       baseline ??= await stateOf(dir);
       const r = await cli(args, dir);

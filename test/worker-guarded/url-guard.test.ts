@@ -283,7 +283,10 @@ describe("URL guard at dispatch time", () => {
     const job = created.body.data;
 
     // The API cannot store a private target, so plant one in the object's state directly:
-    // the loopback receiver that the `worker` project reaches with the guard off.
+    // the loopback receiver that the `worker` project reaches with the guard off. In
+    // memory and in storage as the object keeps it (the configuration under its own key,
+    // src/object/storage.ts), so that an object reloaded before the retry (seen once in
+    // CI, on a busy machine) still has it, instead of sending the retry to PUBLIC.
     const target = uniquePath("ok");
     const hook = uniquePath("ok");
     const stub = env.JOB.get(env.JOB.idFromName(job.cron_id));
@@ -293,7 +296,7 @@ describe("URL guard at dispatch time", () => {
       };
       inner.job.config.url = `${receiverUrl()}${target}`;
       inner.job.config.on_failure_webhook = `${receiverUrl()}${hook}`;
-      await state.storage.put("job", inner.job);
+      await state.storage.put({ job: inner.job, config: inner.job.config });
     });
     const planted = await call("GET", `/v1/cron/get/${job.cron_id}`);
     expect(planted.body.data.url).toBe(`${receiverUrl()}${target}`);
