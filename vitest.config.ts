@@ -12,9 +12,6 @@ const E2E_ALONE = ["capacity", "core", "crash", "delivery", "overload", "pack", 
   (name) => `test/e2e/${name}.test.ts`,
 );
 
-/** The keys CLI test (project "tooling-keys"). */
-const KEYS_CLI = "test/tooling/keys-cli.test.ts";
-
 /** The Workers runtime of the "worker" projects: real D1, KV, Durable Objects and alarms. */
 const workerRuntime = () =>
   cloudflareTest({
@@ -85,25 +82,14 @@ export default defineConfig({
         },
       },
       {
-        // Scripts in plain Node (the assets build), beside the worker projects.
+        // The keys CLI driving the real wrangler against a local state: dozens of wrangler
+        // processes, minutes of waiting on them. Plain Node like "unit", but run beside the
+        // worker projects (same groupOrder) instead of holding the unit group up.
         test: {
           name: "tooling",
           include: ["test/tooling/**/*.test.ts"],
-          exclude: [KEYS_CLI],
           environment: "node",
           sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        // The keys CLI driving the real wrangler against a local state: dozens of wrangler
-        // processes, 2.5–4.5 minutes of waiting on them. Run beside the end-to-end files
-        // (groupOrder 3, none of which asserts timing) rather than the worker projects: there
-        // it was the longest file of its group by 100 s, here it shares the group's time.
-        test: {
-          name: "tooling-keys",
-          include: [KEYS_CLI],
-          environment: "node",
-          sequence: { groupOrder: 3 },
         },
       },
       {
