@@ -19,10 +19,11 @@ const exists = (p) =>
   );
 
 // Every file is written under a name of its own in dist/.tmp (outside the served
-// directory, on the same file system) and renamed over its destination, never removed first: a running `wrangler dev` or test pool may be serving
-// this directory while another one rebuilds it, and two `wrangler dev` starting
-// together run this script together (a plain copy unlinks the destination first, and
-// the other copy then fails with ENOENT). A reader sees the old file or the new one.
+// directory, on the same file system) and renamed over its destination, never removed
+// first: a running `wrangler dev` or test pool may be serving this directory while
+// another one rebuilds it, and two `wrangler dev` starting together run this script
+// together (a plain copy unlinks the destination first, and the other copy then fails
+// with ENOENT). A reader sees the old file or the new one.
 const scratch = join(root, "dist/.tmp");
 let serial = 0;
 async function replace(dest, write) {

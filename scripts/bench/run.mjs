@@ -483,8 +483,8 @@ async function main() {
       servers.add(server);
       return server;
     };
-    const startServer = (keys) =>
-      startCrondo({ keys, log: (m) => say(`crondo: ${m}`) }).then(track);
+    const startServer = (keys, vars) =>
+      startCrondo({ keys, vars, log: (m) => say(`crondo: ${m}`) }).then(track);
     const stopServers = async () => {
       for (const c of servers) await c.cleanup();
       servers.clear();
@@ -505,18 +505,16 @@ async function main() {
         try {
           const precNs = wantPrec || wantFloor ? ns : [100];
           say(`precision: N = ${precNs.join(", ")}, ${duration} s each`);
+          const precisionKeys = { [precision.PRECISION_TENANT]: 32 };
+          const common = { receiver, duration, warmup: Number(args.warmup), info, command };
           prec = await precision.run({
-            startServer: () => startServer({ [precision.PRECISION_TENANT]: 32 }),
-            receiver,
+            ...common,
+            startServer: () => startServer(precisionKeys),
             ns: precNs,
-            duration,
-            warmup: Number(args.warmup),
             skipBullmq: !wantPrec,
             skipFloor: !wantPrec,
             skipDoFloor: !(wantPrec || wantFloor),
             skipCrondo: !(wantPrec || wantCpu),
-            info,
-            command,
             log: (m) => say(`precision: ${m}`),
           });
           if (wantPrec) {
@@ -533,21 +531,12 @@ async function main() {
             await stopServers();
             say("cpu: crondo with CHAINED_FIRING=off, N = 100");
             const off = await precision.run({
-              startServer: () =>
-                startCrondo({
-                  keys: { [precision.PRECISION_TENANT]: 32 },
-                  vars: { CHAINED_FIRING: "off" },
-                  log: (m) => say(`crondo: ${m}`),
-                }).then(track),
-              receiver,
+              ...common,
+              startServer: () => startServer(precisionKeys, { CHAINED_FIRING: "off" }),
               ns: [100],
-              duration,
-              warmup: Number(args.warmup),
               skipBullmq: true,
               skipFloor: true,
               skipDoFloor: true,
-              info,
-              command,
               log: (m) => say(`cpu (chained firing off): ${m}`),
             });
             if (off.crashed) crashed = true;
