@@ -150,6 +150,7 @@ export async function sendAttempt(
     }
   } finally {
     left(); // also when the URL guard refused it before any request left
+    if (token !== undefined) opts.instants?.answered(token);
   }
 }
 

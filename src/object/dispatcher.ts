@@ -57,7 +57,7 @@ export class Dispatcher {
     )
       .then(async (result) => {
         // Other jobs' sends due now go first; this run's commit and history after them.
-        await instants.afterDueSends();
+        await instants.afterSends();
         if (!result.ok || this.config().logEveryAttempt)
           log("run.attempt", {
             tenant_id: job.tenant_id,

@@ -2,7 +2,7 @@
 // request, refused when the gate is full, freed when the request ends whatever its end;
 // a refused attempt is never sent.
 import { describe, expect, it } from "vitest";
-import { OutboundGate, SendInstants } from "../../src/delivery/capacity";
+import { BURST_WAIT_MS, OutboundGate, SendInstants } from "../../src/delivery/capacity";
 import { type DeliveryJob, sendAttempt, sendNotification } from "../../src/delivery/send";
 
 const job: DeliveryJob = {
@@ -118,23 +118,77 @@ describe("SendInstants: work after a response waits for the sends due at that in
     expect(instants.dueBy(Number.POSITIVE_INFINITY)).toBeNull();
   });
 
-  it("afterDueSends resolves once the due sends have left, and at once when none is due", async () => {
+  it("afterSends resolves at once when nothing waits or flies, and after a due send has left", async () => {
     const instants = new SendInstants();
-    await instants.afterDueSends(); // nothing waits
+    await instants.afterSends(); // nothing waits
     const order: string[] = [];
     const token = instants.wait(Date.now() - 1); // due: its timer has already expired
     setTimeout(() => {
       order.push("send");
       instants.sent(token);
+      instants.answered(token);
     }, 0);
-    await instants.afterDueSends().then(() => order.push("after"));
+    await instants.afterSends().then(() => order.push("after"));
     expect(order).toEqual(["send", "after"]);
   });
 
-  it("a send that never leaves holds the work up for a bounded number of rounds only", async () => {
+  it("afterSends waits for every request that has left to have its result", async () => {
     const instants = new SendInstants();
-    instants.wait(Date.now() - 1);
-    await instants.afterDueSends(3); // resolves although the attempt is still waiting
+    const order: string[] = [];
+    const a = instants.wait(Date.now() - 1);
+    const b = instants.wait(Date.now() - 1);
+    instants.sent(a);
+    instants.sent(b);
+    expect(instants.unanswered).toBe(2);
+    setTimeout(() => {
+      order.push("a answered");
+      instants.answered(a);
+    }, 10);
+    setTimeout(() => {
+      order.push("b answered");
+      instants.answered(b);
+    }, 30);
+    await instants.afterSends({ maxMs: 5_000 }).then(() => order.push("after"));
+    expect(order).toEqual(["a answered", "b answered", "after"]);
+    expect(instants.unanswered).toBe(0);
+  });
+
+  it("afterSends with soonMs waits for sends due within it, not for later ones", async () => {
+    const instants = new SendInstants();
+    const order: string[] = [];
+    const soon = instants.wait(Date.now() + 30);
+    instants.wait(Date.now() + 10_000); // far ahead: not waited for
+    setTimeout(() => {
+      order.push("soon sent");
+      instants.sent(soon);
+      instants.answered(soon);
+    }, 30);
+    await instants.afterSends({ soonMs: 100, maxMs: 5_000 }).then(() => order.push("after"));
+    expect(order).toEqual(["soon sent", "after"]);
+  });
+
+  it("requests out for longer than a burst (a target that hangs) are not waited for, nor answers with answers: false", async () => {
+    const instants = new SendInstants();
+    const t0 = Date.now();
+    instants.sent(instants.wait(t0 - 1));
+    await instants.afterSends({ answers: false, maxMs: 5_000 });
+    expect(Date.now() - t0).toBeLessThan(BURST_WAIT_MS);
+    await new Promise((r) => setTimeout(r, BURST_WAIT_MS + 10));
+    const t1 = Date.now();
+    await instants.afterSends({ maxMs: 5_000 }); // out for longer than BURST_WAIT_MS
+    expect(Date.now() - t1).toBeLessThan(BURST_WAIT_MS);
+    expect(instants.unanswered).toBe(1);
+  });
+
+  it("a request never answered, or a send that never leaves, holds the work up for maxMs only", async () => {
+    const instants = new SendInstants();
+    instants.sent(instants.wait(Date.now() - 1)); // a target that hangs
+    const t0 = Date.now();
+    await instants.afterSends({ maxMs: 40 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(35);
+    expect(instants.unanswered).toBe(1);
+    instants.wait(Date.now() - 1); // due, never sent
+    await instants.afterSends({ maxMs: 20 }); // resolves although it still waits
     expect(instants.dueBy(Date.now())).not.toBeNull();
   });
 });
@@ -154,6 +208,25 @@ describe("sendAttempt and SendInstants", () => {
     expect((await pending).ok).toBe(true);
     expect(seenWhileWaiting).toBe(sendAt);
     expect(instants.dueBy(Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it("an attempt whose request has left is unanswered until its response is read", async () => {
+    const instants = new SendInstants();
+    let respond: (r: Response) => void = () => {};
+    const pending = sendAttempt(job, info, {
+      allowPrivate: false,
+      instants,
+      fetcher: () => new Promise<Response>((r) => (respond = r)),
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    const whileOut = {
+      waiting: instants.dueBy(Number.POSITIVE_INFINITY),
+      unanswered: instants.unanswered,
+    };
+    respond(new Response("ok"));
+    expect((await pending).ok).toBe(true);
+    expect(whileOut).toEqual({ waiting: null, unanswered: 1 });
+    expect(instants.unanswered).toBe(0);
   });
 
   it("an attempt refused by the gate or aborted before its instant leaves too", async () => {
@@ -176,5 +249,6 @@ describe("sendAttempt and SendInstants", () => {
     abort.abort("cancelled");
     expect((await aborted).ok).toBe(false);
     expect(instants.dueBy(Number.POSITIVE_INFINITY)).toBeNull();
+    expect(instants.unanswered).toBe(0);
   });
 });
