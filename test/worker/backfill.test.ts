@@ -136,7 +136,8 @@ describe("cron.backfill", () => {
       ["over 1,000 slots", { from: iso(now - 1001 * MIN), to: iso(now) }, "to"],
       [
         "no slot inside",
-        { from: iso(minuteFloor() + 1000), to: iso(minuteFloor() + 2000) },
+        // Inside the previous minute: always past (the current one's first 2 s are not).
+        { from: iso(minuteFloor() - MIN + 1000), to: iso(minuteFloor() - MIN + 2000) },
         "from",
       ],
       ["malformed from", { from: "yesterday", to: iso(now) }, "from"],
