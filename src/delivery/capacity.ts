@@ -56,7 +56,6 @@ const MAX_POLL_MS = 16;
  * another job's send at the same instant (issue 14: "keep other jobs' sends off the slow
  * path").
  */
-
 export class SendInstants {
   private readonly waiting = new Map<number, number>();
   /** Requests out, by token: when each left. */
@@ -102,23 +101,22 @@ export class SendInstants {
   }
 
   /**
-   * Resolves once no attempt due within `soonMs` waits to be sent and, with `answers`,
-   * every request that left in the last BURST_WAIT_MS has its result; `soonMs + maxMs`
-   * from now at the latest. Work after a response waits so: the responses of a burst's
+   * Resolves once no attempt due by now waits to be sent and, with `answers`, every
+   * request that left in the last BURST_WAIT_MS has its result; `maxMs` from now at the
+   * latest. Work after a response waits so: the responses of a burst's
    * first requests then do not hold the isolate's one thread while its last requests are
    * still being written (their I/O runs on that thread too). Requests older than that (a
    * target that hangs) are not waited for, so under overload nothing waits for them.
    */
-  async afterSends({ soonMs = 0, maxMs = BURST_WAIT_MS, answers = true } = {}): Promise<void> {
-    const deadline = Date.now() + soonMs + maxMs;
+  async afterSends({ maxMs = BURST_WAIT_MS, answers = true } = {}): Promise<void> {
+    const deadline = Date.now() + maxMs;
     let poll = FIRST_POLL_MS;
     for (;;) {
       const now = Date.now();
       if (now >= deadline) return;
-      const due = this.dueBy(now + soonMs);
-      if (due !== null) {
-        // A timer set now fires after the send timers due by then (they were set first).
-        await new Promise((r) => setTimeout(r, Math.max(0, due - now)));
+      if (this.dueBy(now) !== null) {
+        // A timer set now fires after the send timers already due (they were set first).
+        await new Promise((r) => setTimeout(r, 0));
         continue;
       }
       if (!answers || !this.burstOut(now)) return;

@@ -149,7 +149,7 @@ export async function sendAttempt(
       place.release();
     }
   } finally {
-    left(); // also when the URL guard refused it before any request left
+    // Its result is in, or it never left (aborted, refused by the gate or the URL guard).
     if (token !== undefined) opts.instants?.answered(token);
   }
 }
