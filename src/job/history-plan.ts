@@ -10,12 +10,22 @@
 //   - the index row's run progress (next/last run, counters) is rewritten at most every
 //     INDEX_REFRESH_MS, and never sooner than RUNNING_ROW_DELAY_MS after the change (a run
 //     finishing by then carries it in the same write); its last change always lands;
-//   - everything else — finished, retrying, queued and skipped runs, status and
-//     configuration changes, and whatever an API call waits for (`urgent`) — is due at once.
-import type { JobState, RunRow } from "./types";
+//   - a finished run's row (succeeded, failed, skipped, cancelled) of a job whose next
+//     run comes within FINISHED_ROW_DELAY_MS waits that long, and whatever finished
+//     meanwhile goes in the same message: a job firing every second sends one message per
+//     two or three runs instead of one a run (each queue message costs the object about
+//     0.6 ms of CPU locally, BENCHMARKS.md "CPU per delivery"). The rows stay readable
+//     from the object meanwhile (runs.get, runs.list), and sit in its durable outbox;
+//   - everything else — finished runs of jobs firing less often, retrying and queued
+//     runs, status and configuration changes, and whatever an API call waits for
+//     (`urgent`) — is due at once, and any finished row that waits goes with it.
+import { FINISHED_STATES, type JobState, type RunRow } from "./types";
 
 export const INDEX_REFRESH_MS = 10_000;
 export const RUNNING_ROW_DELAY_MS = 1_000;
+export const FINISHED_ROW_DELAY_MS = 2_000;
+
+const FINISHED = new Set<string>(FINISHED_STATES);
 
 /** State fields of the index record that change with every run. */
 const PROGRESS_FIELDS = [
@@ -54,11 +64,22 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
 
   /** Records what a commit changed: the new state and the run rows it wrote. */
   add(state: JobState, rows: readonly R[], now: number, urgent = false): void {
+    // A job whose next run comes soon: its finished rows wait for company.
+    const soon = state.next_run_at !== null && state.next_run_at <= now + FINISHED_ROW_DELAY_MS;
     for (const row of rows) {
       const prev = this.rows.get(row.run_id);
       const leaves = row.started_at === null ? now : Math.max(now, row.started_at);
-      const due = urgent || row.state !== "running" ? now : leaves + RUNNING_ROW_DELAY_MS;
-      this.rows.set(row.run_id, { row, due: Math.min(due, prev?.due ?? due) });
+      const due = urgent
+        ? now
+        : row.state === "running"
+          ? leaves + RUNNING_ROW_DELAY_MS
+          : soon && FINISHED.has(row.state)
+            ? now + FINISHED_ROW_DELAY_MS
+            : now;
+      // A row never waits longer than planned, except a finished one that replaces its
+      // run's "running" row (planned for a run that might not finish: it has now).
+      const planned = prev && !(prev.row.state === "running" && row.state !== "running");
+      this.rows.set(row.run_id, { row, due: planned ? Math.min(due, prev.due) : due });
     }
     const last = this.indexed;
     if (!last || !same(state, last, SHAPE_FIELDS)) {
@@ -84,6 +105,15 @@ export class HistoryWrites<R extends PlannedRow = RunRow> {
       if (!all && pending.due > now) continue;
       this.rows.delete(runId);
       rows.push(pending.row);
+    }
+    // Finished rows waiting for company go with any write that goes now (a "running"
+    // row still waits: its finished version would overwrite it).
+    if (!all && (rows.length > 0 || (this.index !== null && this.index.due <= now))) {
+      for (const [runId, pending] of this.rows) {
+        if (!FINISHED.has(pending.row.state)) continue;
+        this.rows.delete(runId);
+        rows.push(pending.row);
+      }
     }
     let index: JobState | null = null;
     // A pending index refresh rides along with rows that go now — it costs nothing extra

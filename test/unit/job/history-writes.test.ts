@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as core from "../../../src/job/core";
 import {
+  FINISHED_ROW_DELAY_MS,
   HistoryWrites,
   INDEX_REFRESH_MS,
   RUNNING_ROW_DELAY_MS,
@@ -97,6 +98,7 @@ describe("history writes of a job object", () => {
     const h = new Harness(everySecond(), T0);
     h.sent.length = 0;
     const runId = h.fire(20);
+    h.advance(FINISHED_ROW_DELAY_MS);
     const rows = h.sent.flatMap((s) => s.rows);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ run_id: runId, state: "succeeded" });
@@ -133,6 +135,7 @@ describe("history writes of a job object", () => {
     h.advance(slot + 500 - h.now);
     const runId = woke.state.active[0]!.run_id;
     h.commit(core.attemptFinished(h.state, runId, 1, result(slot), ctx(h.now)));
+    h.advance(FINISHED_ROW_DELAY_MS);
     expect(h.sent.flatMap((s) => s.rows).map((r) => r.state)).toEqual(["succeeded"]);
   });
 
@@ -191,7 +194,8 @@ describe("history writes of a job object", () => {
     h.commit(core.wake(h.state, ctx(h.now)));
     expect(h.w.nextDue()).toBeLessThan(Number.POSITIVE_INFINITY);
     h.flush(true);
-    expect(h.sent.at(-1)!.rows.map((r) => r.state)).toEqual(["running"]);
+    // The first run's finished row (waiting for company) and the second's running row.
+    expect(h.sent.at(-1)!.rows.map((r) => r.state)).toEqual(["succeeded", "running"]);
     expect(h.sent.at(-1)!.index).toBe(h.state);
     expect(h.w.nextDue()).toBe(Number.POSITIVE_INFINITY);
     const before = h.sent.length;
@@ -245,6 +249,7 @@ describe("history writes of a job object", () => {
     const h = new Harness(everySecond(), T0, true);
     h.sent.length = 0;
     for (let i = 0; i < 30; i++) h.fire(20);
+    h.advance(FINISHED_ROW_DELAY_MS);
     const indexWrites = h.sent.filter((s) => s.index).length;
     expect(h.sent.flatMap((s) => s.rows)).toHaveLength(30);
     expect(indexWrites).toBeGreaterThanOrEqual(2);
@@ -269,5 +274,57 @@ describe("history writes of a job object", () => {
     idle.advance(INDEX_REFRESH_MS);
     expect(idle.sent).toHaveLength(1);
     expect(idle.sent[0]!.index).toBe(idle.state);
+  });
+  it("a job firing every second sends its finished rows two or three to a message, none later than FINISHED_ROW_DELAY_MS", () => {
+    const h = new Harness(everySecond(), T0, true);
+    h.sent.length = 0;
+    const finishedAt = new Map<string, number>();
+    for (let i = 0; i < 30; i++) {
+      const id = h.fire(20);
+      finishedAt.set(id, h.now);
+    }
+    h.advance(FINISHED_ROW_DELAY_MS);
+    const rows = h.sent.flatMap((s) => s.rows.map((r) => ({ at: s.at, r })));
+    // Every run exactly once, finished; no running row (each answered within 20 ms).
+    expect(rows.map(({ r }) => r.run_id).sort()).toEqual([...finishedAt.keys()].sort());
+    expect(rows.every(({ r }) => r.state === "succeeded")).toBe(true);
+    for (const { at, r } of rows) {
+      expect(at - finishedAt.get(r.run_id)!).toBeGreaterThanOrEqual(0);
+      expect(at - finishedAt.get(r.run_id)!).toBeLessThanOrEqual(FINISHED_ROW_DELAY_MS);
+    }
+    // 30 runs in about 10 to 12 writes (was 30), the index progress riding along.
+    const withRows = h.sent.filter((s) => s.rows.length > 0);
+    expect(withRows.length).toBeGreaterThanOrEqual(9);
+    expect(withRows.length).toBeLessThanOrEqual(15);
+  });
+
+  it("a finished row waits only for a job whose next run comes within FINISHED_ROW_DELAY_MS, and never when urgent", () => {
+    const slow = new Harness(newJob(T0, { schedule: "*/20 * * * * *" }), T0, true);
+    slow.sent.length = 0;
+    slow.fire(20);
+    expect(slow.sent.flatMap((s) => s.rows).map((r) => r.state)).toEqual(["succeeded"]);
+    expect(slow.sent.at(-1)!.at).toBe(slow.now);
+
+    const fast = new Harness(everySecond(), T0, true);
+    fast.sent.length = 0;
+    fast.fire(20);
+    expect(fast.sent.flatMap((s) => s.rows)).toHaveLength(0);
+    // A pause (urgent, as every API call) takes the waiting row with it at once.
+    fast.commit(core.pause(fast.state, ctx(fast.now)), true);
+    expect(fast.sent.flatMap((s) => s.rows).map((r) => r.state)).toEqual(["succeeded"]);
+    expect(fast.sent.at(-1)!.at).toBe(fast.now);
+  });
+
+  it("a failing every-second job's retrying rows go at once and carry the finished rows that wait", () => {
+    const h = new Harness(everySecond(), T0, true);
+    h.sent.length = 0;
+    const ok = h.fire(20);
+    expect(h.sent).toHaveLength(0);
+    h.fire(20, 500); // retrying: due at once
+    // One write, at once, with both rows.
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]!.at).toBe(h.now);
+    const sent = h.sent[0]!.rows.map((r) => `${r.run_id === ok ? "first" : "second"} ${r.state}`);
+    expect(sent.sort()).toEqual(["first succeeded", "second retrying"]);
   });
 });
