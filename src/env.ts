@@ -39,6 +39,8 @@ export interface Env {
   HISTORY_DLQ_MAX_RETRIES?: string;
   /** Which attempts get a `run.attempt` log line: "all" or "failures" (default). */
   LOG_ATTEMPTS?: string;
+  /** Which requests get an `http.request` log line: "all" or "writes" (default). */
+  LOG_REQUESTS?: string;
   /** Chained firing (README "Chained firing"): "on" (default) or "off". */
   CHAINED_FIRING?: string;
   /** Test builds only (vitest.config.ts): fault injection flags, see src/lib/faults.ts. */
@@ -60,6 +62,11 @@ export interface Config {
   dlqMaxRetries: number;
   /** Every attempt gets a `run.attempt` log line (LOG_ATTEMPTS=all), or only failed ones. */
   logEveryAttempt: boolean;
+  /**
+   * Every request gets an `http.request` log line (LOG_REQUESTS=all), or only writes,
+   * failures and slow ones (src/api/access-log.ts).
+   */
+  logEveryRequest: boolean;
   /** An attempt's result may take the job's next slot in the same commit (CHAINED_FIRING). */
   chainedFiring: boolean;
 }
@@ -74,6 +81,8 @@ export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 2_000;
 export const DEFAULT_DLQ_MAX_RETRIES = 100;
 /** Which attempts are logged when LOG_ATTEMPTS is not set (README "Logs"). */
 export const DEFAULT_LOG_ATTEMPTS: "all" | "failures" = "failures";
+/** Which requests are logged when LOG_REQUESTS is not set (README "Logs"). */
+export const DEFAULT_LOG_REQUESTS: "all" | "writes" = "writes";
 
 const binding = (name: string, kind: string, method: string) =>
   z.custom<unknown>(
@@ -124,6 +133,9 @@ const envSchema = z.object({
   LOG_ATTEMPTS: z
     .enum(["all", "failures"], 'LOG_ATTEMPTS must be "all" or "failures" when set')
     .optional(),
+  LOG_REQUESTS: z
+    .enum(["all", "writes"], 'LOG_REQUESTS must be "all" or "writes" when set')
+    .optional(),
   CHAINED_FIRING: z.enum(["on", "off"], 'CHAINED_FIRING must be "on" or "off" when set').optional(),
 });
 
@@ -171,6 +183,7 @@ export function configOf(env: Env): Config {
         ? DEFAULT_DLQ_MAX_RETRIES
         : Number(res.data.HISTORY_DLQ_MAX_RETRIES),
     logEveryAttempt: (res.data.LOG_ATTEMPTS ?? DEFAULT_LOG_ATTEMPTS) === "all",
+    logEveryRequest: (res.data.LOG_REQUESTS ?? DEFAULT_LOG_REQUESTS) === "all",
     chainedFiring: res.data.CHAINED_FIRING !== "off",
   };
   parsed.set(env, config);

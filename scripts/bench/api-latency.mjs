@@ -8,6 +8,7 @@
 // uses them in turn, so no key comes near the limit; 429s are counted and reported.
 //
 //   node scripts/bench/api-latency.mjs [--clients 16] [--requests 2000] [--warmup 100] [--no-write]
+//                                      [--var NAME=value …]  (crondo's wrangler dev vars)
 // Standalone it starts its own receiver and wrangler dev and writes the
 // `api-latency` section of BENCHMARKS.md; scripts/bench/run.mjs calls `run()`.
 import { loadavg } from "node:os";
@@ -29,6 +30,7 @@ import {
   machineInfo,
   machineLine,
   mdTable,
+  parseVars,
   percentile,
   writeSection,
 } from "./lib.mjs";
@@ -231,6 +233,29 @@ export async function run({
       },
     );
   }
+  // Diagnostic: the floor's get split into its calls, each alone (floor-api-worker.js
+  // `?part=`), beside the bare Worker: which binding the local runtime charges most for.
+  if (floor) {
+    const at = ops.findIndex((o) => o.name === "bindings floor: list") + 1;
+    const parts = [
+      ["d1", "the key's D1 row"],
+      ["rl", "the rate limiter"],
+      ["do", "the object RPC"],
+      ["log", "one log line"],
+    ];
+    ops.splice(
+      at,
+      0,
+      ...parts.map(([part, what]) => ({
+        name: `floor, one call: ${part}`,
+        method: `GET /v1/cron/get/{id}?part=${part} (${what} alone)`,
+        expect: 200,
+        pids: floor.pids,
+        make: (_i, key) =>
+          api(floor.url, key, "GET", `/v1/cron/get/${pick(ids.length)}?part=${part}`),
+      })),
+    );
+  }
   const results = [];
   const delivered0 = receiver.records.filter((r) => r.src === "api").length;
   for (const op of ops) {
@@ -321,7 +346,7 @@ function render({
     "",
     `${clients} clients (async loops in one Node process; each sends its next request when the previous answer has been read) against crondo under \`wrangler dev\` (local workerd, local D1/KV/DO state) on 127.0.0.1; per operation ${int(warmup)} warm-up requests (not counted), then ${int(requests)} requests. Latency: from sending until the whole response body has been read; req/s: requests ÷ the operation's wall time; CPU: wrangler dev's process group (workerd + wrangler's node process) over the operation, per request and in cores used (the client shares the same ${info.cores} cores). **Rate limit**: the per-key limit is 600/min (wrangler.toml, simulated by wrangler dev); each client uses ${KEYS_PER_CLIENT} keys of its own in turn (${clients * KEYS_PER_CLIENT} keys of one tenant), so no key comes near it — the \`other statuses\` column shows any 429.`,
     "",
-    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}${floor ? " **bindings floor: get / list** (`scripts/bench/floor-api-worker.js`, same harness, `--config scripts/bench/floor-api-worker.toml`) makes only the binding calls crondo cannot do without, with crondo's own SQL: the key's D1 row (read on every request, SPEC §8) and the rate limiter, then for get one RPC to a Durable Object holding the record in memory, for list one page of the jobs index (seeded with crondo's first page) and one summary statement per history shard — what the local runtime charges for the storage a get or list must touch; crondo above it is crondo's own code." : ""}`,
+    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}${floor ? " **bindings floor: get / list** (`scripts/bench/floor-api-worker.js`, same harness, `--config scripts/bench/floor-api-worker.toml`) makes only the binding calls crondo cannot do without, with crondo's own SQL: the key's D1 row (read on every request, SPEC §8) and the rate limiter, then for get one RPC to a Durable Object holding the record in memory, for list one page of the jobs index (seeded with crondo's first page) and one summary statement per history shard — what the local runtime charges for the storage a get or list must touch; crondo above it is crondo's own code. **floor, one call: d1 / rl / do / log** send the floor's get with \`?part=\`: after the key's SHA-256 only that one call — the key's D1 row, the rate limiter, the object RPC, or one \`console.log\` line the size of crondo's \`http.request\` line (which wrangler dev's node process prints) — so that each call's share can be read against the bare Worker." : ""}`,
     "",
     `Operations in order: **create** ${int(jobs)} jobs (\`${SCHEDULE}\`, yearly: none fires during the run; target the receiver); **get** a random one of them; **list** the first page (\`limit=20\`) of the tenant's ${int(jobs)} jobs; **trigger** one of ${TRIGGER_POOL} of them at random (each trigger also sends a request to the receiver; ${int(delivered)} of ${int(triggered)} triggered runs had arrived when the run ended); **runs.list** the first page of one of those ${TRIGGER_POOL} jobs (about ${int(triggered / TRIGGER_POOL)} runs each).`,
     "",
@@ -393,12 +418,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       requests: { type: "string", default: "2000" },
       warmup: { type: "string", default: "100" },
       "no-write": { type: "boolean", default: false },
+      var: { type: "string", multiple: true, default: [] },
     },
   });
+  const vars = parseVars(values.var);
   const clients = Number(values.clients);
   const info = machineInfo();
   const keys = { [API_TENANT]: clients * KEYS_PER_CLIENT };
-  await standalone({ startReceiver, keys }, async ({ startServer, receiver, track }) => {
+  await standalone({ startReceiver, keys, vars }, async ({ startServer, receiver, track }) => {
     const crondo = await startServer();
     const bare = track(await startBareWorker({ log: console.error }));
     const floor = track(await startFloorApiWorker({ log: console.error }));

@@ -7,6 +7,7 @@
 // statement per history shard for the page's run summaries (crondo's own statements:
 // src/store/api-keys-sql.mjs, src/store/stats.ts). No KV read: crondo keeps the key's
 // KV record in the isolate (src/api/auth.ts).
+//   GET …?part=d1|rl|do|log: that one call alone (onePart below).
 //   POST /seed with a JSON array of { cron_id, tenant_id, record }: rows for the index,
 //   so that a list returns pages as large as crondo's.
 import { DurableObject } from "cloudflare:workers";
@@ -19,6 +20,30 @@ export class FloorJob extends DurableObject {
     this.record ??= { cron_id: id, name: "floor", status: "active", next_run_at: null };
     return this.record;
   }
+}
+
+/**
+ * `?part=`: one of the calls alone (after the key's SHA-256), so that the floor's cost
+ * can be split: `d1` the key's row, `rl` the rate limiter, `do` the object RPC of a
+ * get, `log` one console.log line the size of crondo's `http.request` line.
+ */
+async function onePart(part, env, hash, url) {
+  const id = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  if (part === "d1") return env.DB.prepare(KEY_STATE).bind(hash).first();
+  if (part === "rl") return env.RATE_LIMITER.limit({ key: hash });
+  if (part === "do") return env.JOB.get(env.JOB.idFromName(id)).get(id);
+  if (part === "log") {
+    const line = {
+      event: "http.request",
+      at: new Date().toISOString(),
+      request_id: `req_${hash.slice(0, 26)}`,
+    };
+    Object.assign(line, { tenant_id: env.FLOOR_TENANT, method: "GET", path: url.pathname });
+    Object.assign(line, { cron_id: id, run_id: null, status: 200, duration_ms: 3 });
+    console.log(JSON.stringify(line));
+    return null;
+  }
+  throw new Error(`unknown part "${part}" (d1, rl, do, log)`);
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -43,6 +68,8 @@ export default {
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(m[1]));
     let hash = "";
     for (const b of new Uint8Array(digest)) hash += HEX[b];
+    const part = url.searchParams.get("part");
+    if (part !== null) return json({ ok: true, data: await onePart(part, env, hash, url) });
     const state = await env.DB.prepare(KEY_STATE).bind(hash).first();
     if (state?.revoked_at != null) return json({ ok: false }, 401);
     const { success } = await env.RATE_LIMITER.limit({ key: hash });

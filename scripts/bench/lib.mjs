@@ -28,6 +28,16 @@ function packageVersion(name) {
   }
 }
 
+/** `--var NAME=value …` of a benchmark's command line, as wrangler dev `vars`. */
+export function parseVars(list) {
+  return Object.fromEntries(
+    list.map((kv) => {
+      const i = kv.indexOf("=");
+      if (i < 1) throw new Error(`--var wants NAME=value, got "${kv}"`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
+}
 /** What the numbers were measured on. */
 export function machineInfo() {
   const list = cpus();

@@ -23,7 +23,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { api, cpuDelta, cpuSnapshot, pool, standalone } from "./crondo-dev.mjs";
-import { fixed, int } from "./lib.mjs";
+import { fixed, int, parseVars } from "./lib.mjs";
 import { startReceiver } from "./receiver.mjs";
 
 const { values: args } = parseArgs({
@@ -39,13 +39,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "16" },
   },
 });
-const vars = Object.fromEntries(
-  args.var.map((kv) => {
-    const i = kv.indexOf("=");
-    if (i < 1) throw new Error(`--var wants NAME=value, got "${kv}"`);
-    return [kv.slice(0, i), kv.slice(i + 1)];
-  }),
-);
+const vars = parseVars(args.var);
 const N = Number(args.jobs);
 const TENANT = "bench-profile";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { ConfigError, configOf } from "../env";
 import { log } from "../lib/log";
-import { CRON_ID_IN_TEXT, RUN_ID_IN_TEXT, ulid } from "../lib/ulid";
+import { accessLog } from "./access-log";
 import { bearerAuth, rateLimit, requireScope } from "./auth";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
@@ -23,25 +23,7 @@ function errorResponse(c: Context<AppEnv>, e: ApiError) {
 export function newApp() {
   const app = new Hono<AppEnv>({ strict: false });
 
-  app.use("*", async (c, next) => {
-    const request_id = `req_${ulid()}`;
-    c.set("request_id", request_id);
-    const started = Date.now();
-    await next();
-    c.res.headers.set("X-Request-Id", request_id);
-    const path = new URL(c.req.url).pathname;
-    // One line per request; ids only — never bodies, payloads, headers or keys.
-    log("http.request", {
-      request_id,
-      tenant_id: c.var.tenant_id ?? null,
-      method: c.req.method,
-      path: path.slice(0, 200),
-      cron_id: CRON_ID_IN_TEXT.exec(path)?.[0] ?? null,
-      run_id: RUN_ID_IN_TEXT.exec(path)?.[0] ?? null,
-      status: c.res.status,
-      duration_ms: Date.now() - started,
-    });
-  });
+  app.use("*", accessLog);
 
   // The API description is public: it holds no tenant data.
   let openapi: ReturnType<typeof buildOpenApi> | undefined;

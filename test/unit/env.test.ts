@@ -37,6 +37,8 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       ...history,
       // Only failed attempts get a run.attempt line unless LOG_ATTEMPTS=all.
       logEveryAttempt: false,
+      // Quick successful reads get no http.request line unless LOG_REQUESTS=all.
+      logEveryRequest: false,
       chainedFiring: true,
     });
     expect(
@@ -47,6 +49,7 @@ describe("configOf: the environment, parsed once at the boundary", () => {
           MAX_REQUESTS_IN_FLIGHT: "40",
           HISTORY_DLQ_MAX_RETRIES: "7",
           LOG_ATTEMPTS: "all",
+          LOG_REQUESTS: "all",
           CHAINED_FIRING: "off",
         }),
       ),
@@ -57,9 +60,11 @@ describe("configOf: the environment, parsed once at the boundary", () => {
       ...history,
       dlqMaxRetries: 7,
       logEveryAttempt: true,
+      logEveryRequest: true,
       chainedFiring: false,
     });
     expect(configOf(envOf({ LOG_ATTEMPTS: "failures" })).logEveryAttempt).toBe(false);
+    expect(configOf(envOf({ LOG_REQUESTS: "writes" })).logEveryRequest).toBe(false);
     expect(configOf(envOf({ CHAINED_FIRING: "on" })).chainedFiring).toBe(true);
   });
 
@@ -67,6 +72,13 @@ describe("configOf: the environment, parsed once at the boundary", () => {
     "refuses LOG_ATTEMPTS=%j with an error naming it",
     (value) => {
       expect(() => configOf(envOf({ LOG_ATTEMPTS: value }))).toThrow(/LOG_ATTEMPTS/);
+    },
+  );
+
+  it.each(["", "ALL", "none", "reads", "failures"])(
+    "refuses LOG_REQUESTS=%j with an error naming it",
+    (value) => {
+      expect(() => configOf(envOf({ LOG_REQUESTS: value }))).toThrow(/LOG_REQUESTS/);
     },
   );
 

@@ -5,12 +5,18 @@ import { api, createKey, receiverUrl, waitForRun } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
+/** Every console.log line from now until the test ends. */
+function captureLogs(): string[] {
+  const lines: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    lines.push(args.map(String).join(" "));
+  });
+  return lines;
+}
+
 describe("structured logs", () => {
   it("logs each request and each failed attempt as one JSON line without secrets", async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(" "));
-    });
+    const lines = captureLogs();
     const key = await createKey("logs");
     const created = await api("POST", "/v1/cron/create", key, {
       schedule: "0 0 1 1 *",
@@ -68,5 +74,37 @@ describe("structured logs", () => {
     expect(all).not.toContain(job.signing_secret);
     expect(all).not.toContain("do-not-log");
     expect(all).not.toContain("target-secret-token");
+  });
+
+  it("leaves quick successful reads out by default (LOG_REQUESTS=writes), not failed ones", async () => {
+    const lines = captureLogs();
+    const key = await createKey("logs-reads");
+    const created = await api("POST", "/v1/cron/create", key, {
+      schedule: "0 0 1 1 *",
+      url: `${receiverUrl()}/ok/logs-reads`,
+    });
+    const id = created.body.data.cron_id;
+    const got = await api("GET", `/v1/cron/get/${id}`, key);
+    expect(got.status).toBe(200);
+    const missing = await api("GET", "/v1/cron/get/cron_00000000000000000000000000", key);
+    expect(missing.status).toBe(404);
+    const unauthorized = await api("GET", "/v1/cron/list", "not-a-key");
+    expect(unauthorized.status).toBe(401);
+
+    const byId = new Map(
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => e.event === "http.request")
+        .map((e) => [e.request_id, e]),
+    );
+    expect(byId.get(created.headers.get("x-request-id"))).toMatchObject({ status: 201 });
+    expect(byId.has(got.headers.get("x-request-id"))).toBe(false);
+    expect(got.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(byId.get(missing.headers.get("x-request-id"))).toMatchObject({
+      method: "GET",
+      status: 404,
+      tenant_id: "logs-reads",
+    });
+    expect(byId.get(unauthorized.headers.get("x-request-id"))).toMatchObject({ status: 401 });
   });
 });
