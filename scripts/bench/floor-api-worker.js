@@ -37,9 +37,14 @@ async function onePart(part, env, hash, url) {
       event: "http.request",
       at: new Date().toISOString(),
       request_id: `req_${hash.slice(0, 26)}`,
+      tenant_id: env.FLOOR_TENANT,
+      method: "GET",
+      path: url.pathname,
+      cron_id: id,
+      run_id: null,
+      status: 200,
+      duration_ms: 3,
     };
-    Object.assign(line, { tenant_id: env.FLOOR_TENANT, method: "GET", path: url.pathname });
-    Object.assign(line, { cron_id: id, run_id: null, status: 200, duration_ms: 3 });
     console.log(JSON.stringify(line));
     return null;
   }

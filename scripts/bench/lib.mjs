@@ -38,6 +38,7 @@ export function parseVars(list) {
     }),
   );
 }
+
 /** What the numbers were measured on. */
 export function machineInfo() {
   const list = cpus();

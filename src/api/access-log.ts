@@ -15,8 +15,8 @@ const READS = new Set(["GET", "HEAD", "OPTIONS"]);
  * HEAD or OPTIONS), every refused or failed one (status 400 and up) and every slow one.
  * What is left out is the quick successful read — dashboard polling, a metrics scrape —
  * which the platform's own request log (`wrangler tail`, Workers Logs) lists anyway, and
- * whose line cost more CPU than the binding calls of a get (BENCHMARKS.md, "API latency
- * against a bare Worker").
+ * whose line cost about as much CPU as the job's object RPC of a get under local wrangler
+ * dev (BENCHMARKS.md, api-latency, "floor, one call").
  */
 export function requestLogged(
   every: boolean,
