@@ -19,6 +19,7 @@ import {
   cpuDelta,
   cpuSnapshot,
   directWorkerUrl,
+  pool,
   standalone,
   startBareWorker,
   startFloorApiWorker,
@@ -256,6 +257,32 @@ export async function run({
       })),
     );
   }
+  // Diagnostic: get of jobs whose objects are in memory. workerd evicts an object idle
+  // for 10 s (Cloudflare: 70–140 s), so the get above (a random one of every job, each
+  // asked about every few seconds) mostly wakes an evicted object; these ask only the
+  // trigger pool's objects, each touched once just before and then about every second.
+  const warmPool = (server, query) => () =>
+    pool(TRIGGER_POOL, clients, (i) =>
+      api(server.url, keys[0], "GET", `/v1/cron/get/${ids[i]}${query}`),
+    );
+  ops.push({
+    name: "get, warm objects",
+    method: `GET /v1/cron/get/{id} (one of ${TRIGGER_POOL} objects in memory)`,
+    expect: 200,
+    before: warmPool(crondo, ""),
+    make: (_i, key) => api(base, key, "GET", `/v1/cron/get/${pick(TRIGGER_POOL)}`),
+  });
+  if (floor) {
+    const at = ops.findIndex((o) => o.name === "floor, one call: do") + 1;
+    ops.splice(at, 0, {
+      name: "floor, one call: do, warm",
+      method: `GET /v1/cron/get/{id}?part=do (the object RPC alone, one of ${TRIGGER_POOL} objects in memory)`,
+      expect: 200,
+      pids: floor.pids,
+      before: warmPool(floor, "?part=do"),
+      make: (_i, key) => api(floor.url, key, "GET", `/v1/cron/get/${pick(TRIGGER_POOL)}?part=do`),
+    });
+  }
   const results = [];
   const delivered0 = receiver.records.filter((r) => r.src === "api").length;
   for (const op of ops) {
@@ -346,7 +373,7 @@ function render({
     "",
     `${clients} clients (async loops in one Node process; each sends its next request when the previous answer has been read) against crondo under \`wrangler dev\` (local workerd, local D1/KV/DO state) on 127.0.0.1; per operation ${int(warmup)} warm-up requests (not counted), then ${int(requests)} requests. Latency: from sending until the whole response body has been read; req/s: requests ÷ the operation's wall time; CPU: wrangler dev's process group (workerd + wrangler's node process) over the operation, per request and in cores used (the client shares the same ${info.cores} cores). **Rate limit**: the per-key limit is 600/min (wrangler.toml, simulated by wrangler dev); each client uses ${KEYS_PER_CLIENT} keys of its own in turn (${clients * KEYS_PER_CLIENT} keys of one tenant), so no key comes near it — the \`other statuses\` column shows any 429.`,
     "",
-    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}${floor ? " **bindings floor: get / list** (`scripts/bench/floor-api-worker.js`, same harness, `--config scripts/bench/floor-api-worker.toml`) makes only the binding calls crondo cannot do without, with crondo's own SQL: the key's D1 row (read on every request, SPEC §8) and the rate limiter, then for get one RPC to a Durable Object holding the record in memory, for list one page of the jobs index (seeded with crondo's first page) and one summary statement per history shard — what the local runtime charges for the storage a get or list must touch; crondo above it is crondo's own code. **floor, one call: d1 / rl / do / log** send the floor's get with \`?part=\`: after the key's SHA-256 only that one call — the key's D1 row, the rate limiter, the object RPC, or one \`console.log\` line the size of crondo's \`http.request\` line (which wrangler dev's node process prints) — so that each call's share can be read against the bare Worker." : ""}`,
+    `Diagnostic rows, not goals: **baseline: 401** is a request crondo refuses in its first middleware (no \`Authorization\` header: no KV, D1 or Durable Object), i.e. what wrangler dev + workerd + Hono cost at the same concurrency; **get, 1 client** is get without concurrency (service time without queueing); **get, direct** and **list, direct** send the same requests straight to the port of the workerd process that runs crondo, bypassing wrangler dev's ProxyWorker (every request to \`wrangler dev\`'s port goes through that proxy, a Durable Object in a second workerd process, before it reaches crondo; a deployed Worker has no such hop).${bare ? " **bare Worker: get / list** send the same requests (same paths, same `Authorization` header, same clients) to a trivial Worker (`scripts/bench/bare-worker.js`: one fixed JSON body, no bindings) started by the same harness with the same flags (`scripts/bench/crondo-dev.mjs` `startBareWorker`: only `--config scripts/bench/bare-worker.toml` differs), measured right after crondo's get and list: the goal compares crondo with it." : ""}${floor ? " **bindings floor: get / list** (`scripts/bench/floor-api-worker.js`, same harness, `--config scripts/bench/floor-api-worker.toml`) makes only the binding calls crondo cannot do without, with crondo's own SQL: the key's D1 row (read on every request, SPEC §8) and the rate limiter, then for get one RPC to a Durable Object holding the record in memory, for list one page of the jobs index (seeded with crondo's first page) and one summary statement per history shard — what the local runtime charges for the storage a get or list must touch; crondo above it is crondo's own code. **floor, one call: d1 / rl / do / log** send the floor's get with `?part=`: after the key's SHA-256 only that one call — the key's D1 row, the rate limiter, the object RPC, or one `console.log` line the size of crondo's `http.request` line (which wrangler dev's node process prints) — so that each call's share can be read against the bare Worker." : ""}`,
     "",
     `Operations in order: **create** ${int(jobs)} jobs (\`${SCHEDULE}\`, yearly: none fires during the run; target the receiver); **get** a random one of them; **list** the first page (\`limit=20\`) of the tenant's ${int(jobs)} jobs; **trigger** one of ${TRIGGER_POOL} of them at random (each trigger also sends a request to the receiver; ${int(delivered)} of ${int(triggered)} triggered runs had arrived when the run ended); **runs.list** the first page of one of those ${TRIGGER_POOL} jobs (about ${int(triggered / TRIGGER_POOL)} runs each).`,
     "",
@@ -399,8 +426,32 @@ function render({
           ]
         : [];
     }),
+    ...warmLines(results),
     "",
   ].join("\n");
+}
+
+/**
+ * Objects in memory against objects woken for the request, as a sentence each (empty
+ * when the rows are missing): what of a get's cost is the runtime bringing an evicted
+ * object back.
+ */
+function warmLines(results) {
+  const row = (name) => results.find((r) => r.name === name && r.ok);
+  const [cold, warm, bare] = ["get", "get, warm objects", "bare Worker: get"].map(row);
+  const [doCold, doWarm] = ["floor, one call: do", "floor, one call: do, warm"].map(row);
+  const lines = [];
+  if (cold && warm && bare) {
+    lines.push(
+      `- get of ${TRIGGER_POOL} jobs whose objects are in memory: crondo p99 ${fixed(warm.p99, 1)} ms / bare Worker p99 ${fixed(bare.p99, 1)} ms = **${fixed(warm.p99 / bare.p99, 2)}×** (p50 ${fixed(warm.p50, 1)} / ${fixed(bare.p50, 1)} ms); CPU per request ${fixed(warm.cpuPerReq, 2)} ms warm vs ${fixed(cold.cpuPerReq, 2)} ms for the get of a random one of every job. workerd evicts an object idle for 10 s (Cloudflare: after 70–140 s), so that get mostly wakes an evicted object.`,
+    );
+  }
+  if (doCold && doWarm && bare) {
+    lines.push(
+      `- The object RPC alone: +${fixed(doWarm.cpuPerReq - bare.cpuPerReq, 2)} ms CPU over the bare Worker to an object in memory, +${fixed(doCold.cpuPerReq - bare.cpuPerReq, 2)} ms to a random one (mostly woken for it).`,
+    );
+  }
+  return lines;
 }
 
 /** crondo beside the bindings floor for `op`, as a sentence (empty without the floor). */
