@@ -263,7 +263,7 @@ export async function run({
   // trigger pool's objects, each touched once just before and then about every second.
   const warmPool = (server, query) => () =>
     pool(TRIGGER_POOL, clients, (i) =>
-      api(server.url, keys[0], "GET", `/v1/cron/get/${ids[i]}${query}`),
+      api(server.url, keys[i % keys.length], "GET", `/v1/cron/get/${ids[i]}${query}`),
     );
   ops.push({
     name: "get, warm objects",
