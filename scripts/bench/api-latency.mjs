@@ -236,6 +236,15 @@ export async function run({
   }
   // Diagnostic: the floor's get split into its calls, each alone (floor-api-worker.js
   // `?part=`), beside the bare Worker: which binding the local runtime charges most for.
+  // `among`: how many of the jobs it picks from (null: all of them, counted when sent).
+  const floorPart = (part, what, among = null) => ({
+    name: `floor, one call: ${part}`,
+    method: `GET /v1/cron/get/{id}?part=${part} (${what})`,
+    expect: 200,
+    pids: floor.pids,
+    make: (_i, key) =>
+      api(floor.url, key, "GET", `/v1/cron/get/${pick(among ?? ids.length)}?part=${part}`),
+  });
   if (floor) {
     const at = ops.findIndex((o) => o.name === "bindings floor: list") + 1;
     const parts = [
@@ -244,18 +253,7 @@ export async function run({
       ["do", "the object RPC"],
       ["log", "one log line"],
     ];
-    ops.splice(
-      at,
-      0,
-      ...parts.map(([part, what]) => ({
-        name: `floor, one call: ${part}`,
-        method: `GET /v1/cron/get/{id}?part=${part} (${what} alone)`,
-        expect: 200,
-        pids: floor.pids,
-        make: (_i, key) =>
-          api(floor.url, key, "GET", `/v1/cron/get/${pick(ids.length)}?part=${part}`),
-      })),
-    );
+    ops.splice(at, 0, ...parts.map(([part, what]) => floorPart(part, `${what} alone`)));
   }
   // Diagnostic: get of jobs whose objects are in memory. workerd evicts an object idle
   // for 10 s (Cloudflare: 70–140 s), so the get above (a random one of every job, each
@@ -275,12 +273,13 @@ export async function run({
   if (floor) {
     const at = ops.findIndex((o) => o.name === "floor, one call: do") + 1;
     ops.splice(at, 0, {
+      ...floorPart(
+        "do",
+        `the object RPC alone, one of ${TRIGGER_POOL} objects in memory`,
+        TRIGGER_POOL,
+      ),
       name: "floor, one call: do, warm",
-      method: `GET /v1/cron/get/{id}?part=do (the object RPC alone, one of ${TRIGGER_POOL} objects in memory)`,
-      expect: 200,
-      pids: floor.pids,
       before: warmPool(floor, "?part=do"),
-      make: (_i, key) => api(floor.url, key, "GET", `/v1/cron/get/${pick(TRIGGER_POOL)}?part=do`),
     });
   }
   const results = [];
